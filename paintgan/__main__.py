@@ -1,0 +1,7 @@
+"""`python -m paintgan` is the `paintgan` command."""
+
+import sys
+
+from paintgan.cli import main
+
+sys.exit(main())

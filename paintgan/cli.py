@@ -1,0 +1,65 @@
+"""The `paintgan` command: the GUI when called bare, headless subcommands otherwise.
+
+Each feature package contributes its subcommands through a `register(subparsers)` function listed in
+`COMMAND_MODULES`, so this file never grows an if-chain of features. Errors that are `PaintGANError`
+print one line on stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from paintgan import __version__
+from paintgan.errors import PaintGANError
+
+# Modules exposing `register(subparsers: argparse._SubParsersAction) -> None`.
+COMMAND_MODULES: list[str] = [
+    "paintgan.inference.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paintgan", description="PaintGAN painting and annotation studio")
+    parser.add_argument("--version", action="version", version=f"paintgan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser("gui", help="open the application window (the default)")
+    gui.add_argument("files", nargs="*", help="images or .ora files to open")
+    gui.set_defaults(func=_run_gui)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a feature package not built into this install
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from paintgan.gui.app import run_app
+
+    return run_app(list(args.files))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+                    and not argv[0].startswith("-")):
+        argv = ["gui", *argv]
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except PaintGANError as exc:
+        print(f"paintgan: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("paintgan: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,334 @@
+"""The layer tree: a `Layer` base with common properties, raster layers on tiled surfaces, groups.
+
+Layer kinds register with `@layer_kind("name")`. Everything that treats layers generically (compositing,
+OpenRaster files, duplication, canvas translation) goes through the methods defined here, so a new kind
+(colorize layer, annotation layer, GANPaint layer) plugs in by subclassing `Layer` — no central if-chain.
+
+Persisting a layer uses `export_state()` / `from_state()`: common properties, optional pixels (straight
+RGBA uint8 plus their offset; OpenRaster stores them as the layer PNG so other programs see something),
+namespaced string attributes for stack.xml and binary blobs stored as extra zip entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from paintgan.core.blend import BLEND_MODES, blend, straight_u8_to_premul_f32
+from paintgan.core.geometry import Rect
+from paintgan.core.tiles import TiledSurface
+
+if TYPE_CHECKING:
+    from paintgan.core.document import Document
+
+LAYER_KINDS: dict[str, type[Layer]] = {}
+COMMON_PROPS = ("name", "visible", "opacity", "blend_mode", "locked")
+
+
+def layer_kind(name: str) -> Callable[[type[Layer]], type[Layer]]:
+    """Class decorator registering a layer kind under `name` (used by files and duplication)."""
+
+    def register(cls: type[Layer]) -> type[Layer]:
+        cls.kind = name
+        LAYER_KINDS[name] = cls
+        return cls
+
+    return register
+
+
+@dataclass
+class LayerState:
+    """A layer's persistent state, independent of any file format."""
+
+    kind: str
+    props: dict[str, Any]
+    pixels: np.ndarray | None = None  # straight RGBA uint8
+    offset: tuple[int, int] = (0, 0)
+    attrs: dict[str, str] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    children: list[LayerState] = field(default_factory=list)
+
+
+class Layer:
+    kind: ClassVar[str] = "layer"
+
+    def __init__(self, name: str = "Layer", *, visible: bool = True, opacity: float = 1.0,
+                 blend_mode: str = "normal", locked: bool = False) -> None:
+        self.id = uuid.uuid4().hex
+        self.name = name
+        self.visible = visible
+        self.opacity = float(opacity)
+        if blend_mode not in BLEND_MODES:
+            raise ValueError(f"unknown blend mode {blend_mode!r}")
+        self.blend_mode = blend_mode
+        self.locked = locked
+        self.parent: GroupLayer | None = None
+        self._document: Document | None = None  # set on the root group only
+
+    # -- tree ------------------------------------------------------------------------------------
+    @property
+    def document(self) -> Document | None:
+        node: Layer = self
+        while node.parent is not None:
+            node = node.parent
+        return node._document
+
+    def index_in_parent(self) -> int:
+        if self.parent is None:
+            return -1
+        return self.parent.children.index(self)
+
+    def ancestors_visible(self) -> bool:
+        node: Layer | None = self
+        while node is not None:
+            if not node.visible:
+                return False
+            node = node.parent
+        return True
+
+    # -- properties ------------------------------------------------------------------------------
+    def props(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in COMMON_PROPS}
+
+    def set_props(self, **props: Any) -> None:
+        for k, v in props.items():
+            if k not in COMMON_PROPS:
+                raise KeyError(f"unknown layer property {k!r}")
+            if k == "blend_mode" and v not in BLEND_MODES:
+                raise ValueError(f"unknown blend mode {v!r}")
+            if k == "opacity":
+                v = min(1.0, max(0.0, float(v)))
+            setattr(self, k, v)
+        self.notify("properties", self.bounds())
+
+    # -- events ----------------------------------------------------------------------------------
+    def notify(self, kind: str, rect: Rect | None = None) -> None:
+        doc = self.document
+        if doc is not None:
+            doc.emit(kind, self, rect)
+
+    # -- to override -----------------------------------------------------------------------------
+    def render(self, rect: Rect) -> np.ndarray | None:
+        """Premultiplied float32 (h, w, 4) of this layer inside `rect` (document coordinates),
+        before the layer's own opacity/blend; None when the layer has nothing there."""
+        return None
+
+    def bounds(self) -> Rect | None:
+        """Document-space bounds of the content, or None when empty."""
+        return None
+
+    def translate(self, dx: int, dy: int) -> None:
+        """Move the content by whole pixels (canvas resize/crop)."""
+
+    def nbytes(self) -> int:
+        return 0
+
+    def copy(self) -> Layer:
+        """An independent duplicate (new id); pixel data is shared copy-on-write where possible."""
+        dup = type(self).from_state(self.export_state())
+        dup.name = f"{self.name} copy"
+        return dup
+
+    def export_state(self) -> LayerState:
+        return LayerState(self.kind, self.props())
+
+    @classmethod
+    def from_state(cls, state: LayerState) -> Layer:
+        layer = cls()
+        layer._apply_common(state.props)
+        return layer
+
+    def _apply_common(self, props: dict[str, Any]) -> None:
+        for k in COMMON_PROPS:
+            if k in props:
+                setattr(self, k, props[k])
+        if self.blend_mode not in BLEND_MODES:
+            self.blend_mode = "normal"
+        self.opacity = min(1.0, max(0.0, float(self.opacity)))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.id[:6]}>"
+
+
+@layer_kind("raster")
+class RasterLayer(Layer):
+    """A paint layer: a tiled RGBA8 surface placed at an integer offset in the document."""
+
+    def __init__(self, name: str = "Layer", **kw: Any) -> None:
+        super().__init__(name, **kw)
+        self.surface = TiledSurface()
+        self.x = 0
+        self.y = 0
+
+    @classmethod
+    def from_pixels(cls, name: str, pixels: np.ndarray, x: int = 0, y: int = 0, **kw: Any) -> RasterLayer:
+        layer = cls(name, **kw)
+        layer.surface.write(0, 0, as_rgba8(pixels))
+        layer.surface.snapshot()
+        layer.x, layer.y = x, y
+        return layer
+
+    def to_local(self, rect: Rect) -> Rect:
+        return rect.translated(-self.x, -self.y)
+
+    def to_doc(self, rect: Rect) -> Rect:
+        return rect.translated(self.x, self.y)
+
+    def read(self, rect: Rect) -> np.ndarray:
+        """Straight RGBA uint8 pixels of `rect` in document coordinates."""
+        return self.surface.read(self.to_local(rect))
+
+    def write(self, x: int, y: int, pixels: np.ndarray) -> Rect:
+        """Write straight RGBA uint8 pixels at document position (x, y) and announce the change."""
+        local = self.surface.write(x - self.x, y - self.y, as_rgba8(pixels))
+        rect = self.to_doc(local)
+        self.notify("pixels", rect)
+        return rect
+
+    def render(self, rect: Rect) -> np.ndarray | None:
+        buf = np.zeros((rect.h, rect.w, 4), np.uint8)
+        if not self.surface.read_into(self.to_local(rect), buf):
+            return None
+        return straight_u8_to_premul_f32(buf)
+
+    def bounds(self) -> Rect | None:
+        b = self.surface.bbox()
+        return None if b is None else self.to_doc(b)
+
+    def translate(self, dx: int, dy: int) -> None:
+        self.x += dx
+        self.y += dy
+
+    def nbytes(self) -> int:
+        return self.surface.nbytes()
+
+    def export_state(self) -> LayerState:
+        b = self.surface.content_bbox()
+        if b is None:
+            return LayerState(self.kind, self.props(), None, (self.x, self.y))
+        return LayerState(self.kind, self.props(), self.surface.read(b), (b.x + self.x, b.y + self.y))
+
+    def copy(self) -> RasterLayer:
+        dup = RasterLayer(f"{self.name} copy")
+        dup._apply_common({k: v for k, v in self.props().items() if k != "name"})
+        dup.surface.restore(self.surface.snapshot())
+        dup.x, dup.y = self.x, self.y
+        return dup
+
+    @classmethod
+    def from_state(cls, state: LayerState) -> RasterLayer:
+        layer = cls()
+        layer._apply_common(state.props)
+        if state.pixels is not None:
+            layer.surface.write(0, 0, as_rgba8(state.pixels))
+            layer.surface.snapshot()
+        layer.x, layer.y = state.offset
+        return layer
+
+
+@layer_kind("group")
+class GroupLayer(Layer):
+    """A group composites its children (bottom first) in isolation, then blends as one layer."""
+
+    def __init__(self, name: str = "Group", **kw: Any) -> None:
+        super().__init__(name, **kw)
+        self.children: list[Layer] = []  # index 0 is the bottom of the stack
+
+    def insert(self, index: int, layer: Layer) -> None:
+        if layer.parent is not None:
+            raise ValueError(f"{layer!r} already has a parent")
+        if self._is_ancestor_or_self(layer):
+            raise ValueError("a group cannot contain itself")
+        self.children.insert(index, layer)
+        layer.parent = self
+
+    def remove(self, layer: Layer) -> int:
+        index = self.children.index(layer)
+        del self.children[index]
+        layer.parent = None
+        return index
+
+    def _is_ancestor_or_self(self, layer: Layer) -> bool:
+        node: Layer | None = self
+        while node is not None:
+            if node is layer:
+                return True
+            node = node.parent
+        return False
+
+    def walk(self) -> Iterator[Layer]:
+        """All descendants, depth first, bottom to top (children before later siblings)."""
+        for child in self.children:
+            yield child
+            if isinstance(child, GroupLayer):
+                yield from child.walk()
+
+    def render(self, rect: Rect) -> np.ndarray | None:
+        acc: np.ndarray | None = None
+        for child in self.children:
+            if not child.visible or child.opacity <= 0.0:
+                continue
+            src = child.render(rect)
+            if src is None:
+                continue
+            if child.opacity < 1.0:
+                src *= np.float32(child.opacity)
+            if acc is None:  # every mode over a transparent backdrop yields the source
+                acc = src
+                continue
+            acc = blend(child.blend_mode, src, acc)
+        return acc
+
+    def bounds(self) -> Rect | None:
+        return Rect.union_all(c.bounds() for c in self.children)
+
+    def translate(self, dx: int, dy: int) -> None:
+        for c in self.children:
+            c.translate(dx, dy)
+
+    def nbytes(self) -> int:
+        return sum(c.nbytes() for c in self.children)
+
+    def export_state(self) -> LayerState:
+        return LayerState(self.kind, self.props(), children=[c.export_state() for c in self.children])
+
+    def copy(self) -> GroupLayer:
+        dup = GroupLayer(f"{self.name} copy")
+        dup._apply_common({k: v for k, v in self.props().items() if k != "name"})
+        for c in self.children:
+            child = c.copy()
+            child.name = c.name
+            dup.insert(len(dup.children), child)
+        return dup
+
+    @classmethod
+    def from_state(cls, state: LayerState) -> GroupLayer:
+        group = cls()
+        group._apply_common(state.props)
+        for child_state in state.children:
+            group.insert(len(group.children), layer_from_state(child_state))
+        return group
+
+
+def layer_from_state(state: LayerState) -> Layer:
+    """Rebuild a layer of any registered kind; unknown kinds load as raster layers with their pixels."""
+    cls = LAYER_KINDS.get(state.kind, RasterLayer)
+    return cls.from_state(state)
+
+
+def as_rgba8(pixels: np.ndarray) -> np.ndarray:
+    """Accept (h, w), (h, w, 3) or (h, w, 4) uint8 and return (h, w, 4) uint8 straight RGBA."""
+    px = np.asarray(pixels)
+    if px.dtype != np.uint8:
+        raise TypeError(f"expected uint8 pixels, got {px.dtype}")
+    if px.ndim == 2:
+        px = np.repeat(px[:, :, None], 3, axis=2)
+    if px.shape[2] == 3:
+        px = np.concatenate([px, np.full(px.shape[:2] + (1,), 255, np.uint8)], axis=2)
+    if px.shape[2] != 4:
+        raise ValueError(f"expected 1, 3 or 4 channels, got shape {px.shape}")
+    return np.ascontiguousarray(px)
