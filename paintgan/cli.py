@@ -18,6 +18,7 @@ from paintgan.errors import PaintGANError
 # Modules exposing `register(subparsers: argparse._SubParsersAction) -> None`.
 COMMAND_MODULES: list[str] = [
     "paintgan.inference.cli",
+    "paintgan.inference.segment.cli",
 ]
 
 
@@ -52,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     and not argv[0].startswith("-")):
         argv = ["gui", *argv]
     args = parser.parse_args(argv)
+    if args.command == "selftest":
+        from paintgan import app_selftest
+
+        app_selftest.install()
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

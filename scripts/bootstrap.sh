@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # PaintGAN bootstrap: installs what is needed, then launches the app or runs the tests.
 #   bash scripts/bootstrap.sh app    install the app into .venv and launch it
-#   bash scripts/bootstrap.sh test   install the app + test/train extras and run the whole test suite
+#   bash scripts/bootstrap.sh test   install the app + test/train/package extras, run lint, the whole test
+#                                    suite, then build the packaged app and run its frozen self-test
+#                                    (PAINTGAN_SKIP_PACKAGE=1 skips the bundle)
 # Works on a fresh Debian 12 machine with Python 3.11 (system packages are installed with apt-get
 # when missing and we are root, or through sudo when available).
 set -euo pipefail
@@ -64,7 +66,7 @@ case "$mode" in
     make_venv
     # torch first, pinned: a range would pull the registry's newest CUDA build (several GB).
     "$VENV/bin/python" -c "import torch" 2>/dev/null || pip_install "$TORCH_SPEC"
-    pip_install -e ".[test,train]"
+    pip_install -e ".[test,train,package]"
     "$VENV/bin/python" -m pip check >/dev/null 2>&1 || true
     export QT_QPA_PLATFORM=offscreen
     echo "== ruff"
@@ -72,7 +74,11 @@ case "$mode" in
     echo "== import contracts"
     "$VENV/bin/lint-imports"
     echo "== pytest"
-    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    if [ -z "${PAINTGAN_SKIP_PACKAGE:-}" ]; then
+      echo "== packaged app (PyInstaller) and frozen self-test"
+      PAINTGAN_VENV="$VENV" bash packaging/build.sh
+    fi
     ;;
   *)
     echo "usage: bash scripts/bootstrap.sh app|test [args...]" >&2

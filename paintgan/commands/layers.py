@@ -188,6 +188,7 @@ class MergeDownCommand(Command):
                 self._paint.undo()
         if self._paint is not None:
             self._paint.redo()
+        self._previous_active = self.doc.active_layer
         self._where = _remove(self.doc, self.layer)
         self.doc.set_active(self.below)
 
@@ -196,7 +197,7 @@ class MergeDownCommand(Command):
         _insert(self.doc, self.layer, *self._where)
         if self._paint is not None:
             self._paint.undo()
-        self.doc.set_active(self.layer)
+        self.doc.set_active(self._previous_active)
 
     def nbytes(self) -> int:
         return (self._paint.nbytes() if self._paint else 0) + self.layer.nbytes()
