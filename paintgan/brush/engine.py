@@ -52,7 +52,7 @@ def dab_mask(radius: float, hardness: float, cx: float, cy: float) -> tuple[int,
 
 
 def blend_dab(tile_px: np.ndarray, alpha: np.ndarray, color: np.ndarray, eraser: bool) -> None:
-    """Source-over (or erase) a dab of per-pixel `alpha` and `color` onto straight-alpha `tile_px` in place."""
+    """Source-over (or erase) a dab of per-pixel `alpha` and `color` onto straight-alpha `tile_px`."""
     dst = tile_px.astype(np.float32)
     da = dst[..., 3] * np.float32(1.0 / 255.0)
     if eraser:

@@ -328,7 +328,7 @@ def as_rgba8(pixels: np.ndarray) -> np.ndarray:
     if px.ndim == 2:
         px = np.repeat(px[:, :, None], 3, axis=2)
     if px.shape[2] == 3:
-        px = np.concatenate([px, np.full(px.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        px = np.concatenate([px, np.full((*px.shape[:2], 1), 255, np.uint8)], axis=2)
     if px.shape[2] != 4:
         raise ValueError(f"expected 1, 3 or 4 channels, got shape {px.shape}")
     return np.ascontiguousarray(px)

@@ -79,7 +79,7 @@ class TiledSurface:
         return out
 
     def read_into(self, rect: Rect, out: np.ndarray) -> bool:
-        """Write the pixels of `rect` into `out` (which must be zeroed); return whether any tile overlapped."""
+        """Write the pixels of `rect` into zeroed `out`; return whether any tile overlapped."""
         any_tile = False
         for key in tile_keys_for_rect(rect):
             t = self._tiles.get(key)
