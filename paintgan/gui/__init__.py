@@ -1,0 +1,5 @@
+"""The Qt GUI: the only package that imports PySide6."""
+
+from paintgan.gui import qtcompat
+
+qtcompat.install()

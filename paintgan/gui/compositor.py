@@ -1,0 +1,78 @@
+"""Fast display compositing: premultiplied RGBA8 of a document rectangle for the canvas.
+
+The document's own `composite_display` works in float32 (exact, used by files and the picker). The canvas
+only needs 8 bits, so normal-mode layers are premultiplied and composited "over" with OpenCV's saturating
+8-bit arithmetic (several times faster); layers with nothing in the rectangle are skipped, and other blend
+modes or unknown layer kinds fall back to the float path for that layer only. Results differ from the float
+path by at most a couple of levels, which the display cannot show anyway.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from paintgan.core.blend import blend
+from paintgan.core.document import Document
+from paintgan.core.geometry import Rect
+from paintgan.core.layers import GroupLayer, Layer, RasterLayer
+
+_INV255 = 1.0 / 255.0
+
+
+def premultiply(buf: np.ndarray) -> np.ndarray:
+    a = buf[:, :, 3]
+    if a.min() == 255:
+        return buf
+    a4 = cv2.merge([a, a, a, np.full_like(a, 255)])
+    return cv2.multiply(buf, a4, scale=_INV255)
+
+
+def _over(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    inv = cv2.bitwise_not(src[:, :, 3])
+    inv4 = cv2.merge([inv, inv, inv, inv])
+    return cv2.add(src, cv2.multiply(dst, inv4, scale=_INV255))
+
+
+def _to_f32(px: np.ndarray) -> np.ndarray:
+    return px.astype(np.float32) * np.float32(_INV255)
+
+
+def _to_u8(px: np.ndarray) -> np.ndarray:
+    return np.clip(px * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def render_u8(layer: Layer, rect: Rect) -> np.ndarray | None:
+    """Premultiplied RGBA8 of `layer` in `rect` (before its own opacity/blend), None when empty."""
+    if type(layer) is RasterLayer:
+        buf = np.zeros((rect.h, rect.w, 4), np.uint8)
+        if not layer.surface.read_into(layer.to_local(rect), buf):
+            return None
+        return premultiply(buf)
+    if type(layer) is GroupLayer:
+        acc: np.ndarray | None = None
+        for child in layer.children:
+            if not child.visible or child.opacity <= 0.0:
+                continue
+            src = render_u8(child, rect)
+            if src is None:
+                continue
+            if child.opacity < 1.0:
+                src = cv2.convertScaleAbs(src, alpha=child.opacity)
+            if acc is None:
+                acc = src
+            elif child.blend_mode == "normal":
+                acc = _over(src, acc)
+            else:
+                acc = _to_u8(blend(child.blend_mode, _to_f32(src), _to_f32(acc)))
+        return acc
+    out = layer.render(rect)
+    return None if out is None else _to_u8(out)
+
+
+def composite_u8(doc: Document, rect: Rect) -> np.ndarray:
+    """Premultiplied RGBA8 (h, w, 4) of the visible document inside `rect` (Qt RGBA8888_Premultiplied)."""
+    out = render_u8(doc.root, rect)
+    if out is None:
+        return np.zeros((rect.h, rect.w, 4), np.uint8)
+    return out

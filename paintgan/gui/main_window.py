@@ -1,0 +1,396 @@
+"""The main window: canvas in the middle, dockable panels, menus, toolbars, status bar.
+
+It shows one `DocumentSession`; opening or creating a document swaps the session in every view.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+
+from paintgan.errors import PaintGANError
+from paintgan.gui import dialogs, layer_ops
+from paintgan.gui import settings as st
+from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
+from paintgan.gui.canvas import CanvasWidget
+from paintgan.gui.colors import ColorState
+from paintgan.gui.panels.history import HistoryPanel
+from paintgan.gui.panels.layers import LayersPanel
+from paintgan.gui.panels.palette import PalettePanel
+from paintgan.gui.panels.tool_options import ToolOptionsPanel
+from paintgan.gui.session import DocumentSession
+from paintgan.gui.status import StatusBar
+from paintgan.gui.tools import BrushTool, FillTool, PickerTool, Tool, ToolContext
+
+DEFAULT_SIZE = (1920, 1080)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: DocumentSession | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or st.app_settings()
+        self.session = session or DocumentSession.new(*DEFAULT_SIZE)
+        self.colors = ColorState()
+        ctx = ToolContext(lambda: self.session, self.colors, self.show_message)
+        self.tools: dict[str, Tool] = {t.name: t for t in (BrushTool(ctx), BrushTool(ctx, eraser=True),
+                                                           PickerTool(ctx), FillTool(ctx))}
+        self.canvas = CanvasWidget(self.session, self.colors, self)
+        self.setCentralWidget(self.canvas)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+
+        self.tool_options = ToolOptionsPanel(list(self.tools.values()))
+        self.palette_panel = PalettePanel(self.colors)
+        self.layers_panel = LayersPanel(self.session)
+        self.history_panel = HistoryPanel(self.session.stack)
+        self.docks: dict[str, QDockWidget] = {}
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self._add_dock("tool_options", "Tool Options", self.tool_options, left)
+        self._add_dock("palette", "Palette", self.palette_panel, left)
+        self._add_dock("layers", "Layers", self.layers_panel, right)
+        self._add_dock("history", "History", self.history_panel, right)
+        self._hidden_docks: list[QDockWidget] = []
+
+        self.recent_menu: QMenu | None = None
+        self.actions_ = build_actions(self)
+        self.tool_actions = build_tool_actions(self)
+        build_menus(self, self.actions_, self.tool_actions)
+        build_toolbars(self, self.actions_, self.tool_actions)
+
+        self.canvas.cursor_moved.connect(self.status.show_cursor)
+        self.canvas.view_changed.connect(self._view_changed)
+        self.canvas.message.connect(self.show_message)
+        self.layers_panel.message.connect(self.show_message)
+        self.colors.changed.connect(self._colors_changed)
+
+        self._load_settings()
+        self.set_tool(self.settings.value("tool", "brush") or "brush")
+        self._connect_session()
+        if not self.settings.contains("geometry"):
+            self.resize(1280, 820)
+        QTimer.singleShot(1500, self.status.probe_device)
+
+    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    # -- session -----------------------------------------------------------------------------------
+    def set_session(self, session: DocumentSession) -> None:
+        old = self.session
+        self.session = session
+        self.canvas.set_session(session)
+        self.layers_panel.set_session(session)
+        self.history_panel.set_stack(session.stack)
+        self._connect_session()
+        if old is not session:
+            old.close()
+            old.deleteLater()
+
+    def _connect_session(self) -> None:
+        s = self.session
+        s.modified_changed.connect(self.setWindowModified)
+        s.path_changed.connect(lambda _p: self._update_title())
+        s.stack_changed.connect(self._update_undo_actions)
+        self.setWindowModified(s.modified)
+        self._update_title()
+        self._update_undo_actions()
+
+    def _update_title(self) -> None:
+        d = self.session.doc
+        self.setWindowTitle(f"{self.session.display_name}[*] ({d.width}×{d.height}) — PaintGAN")
+
+    def _update_undo_actions(self) -> None:
+        stack = self.session.stack
+        undo, redo = self.actions_["undo"], self.actions_["redo"]
+        undo.setEnabled(stack.can_undo())
+        redo.setEnabled(stack.can_redo())
+        undo.setText(f"&Undo {stack.undo_text()}" if stack.can_undo() else "&Undo")
+        redo.setText(f"&Redo {stack.redo_text()}" if stack.can_redo() else "&Redo")
+
+    def show_message(self, text: str) -> None:
+        self.status.showMessage(text, 5000)
+
+    # -- tools and colours -------------------------------------------------------------------------
+    @property
+    def tool(self) -> Tool:
+        assert self.canvas.tool is not None
+        return self.canvas.tool
+
+    def set_tool(self, name: str) -> None:
+        tool = self.tools.get(name) or self.tools["brush"]
+        self.canvas.set_tool(tool)
+        self.tool_options.show_tool(tool)
+        self.tool_actions[tool.name].setChecked(True)
+
+    def swap_colors(self) -> None:
+        self.colors.swap()
+
+    def default_colors(self) -> None:
+        self.colors.reset()
+
+    def _resize_brush(self, factor: float) -> None:
+        if isinstance(self.tool, BrushTool):
+            self.tool.grow(factor)
+            self.show_message(f"{self.tool.label} size {self.tool.settings.size:.0f} px")
+
+    def size_up(self) -> None:
+        self._resize_brush(1.25)
+
+    def size_down(self) -> None:
+        self._resize_brush(0.8)
+
+    def _colors_changed(self) -> None:
+        self.settings.setValue("colors/fg", list(self.colors.fg))
+        self.settings.setValue("colors/bg", list(self.colors.bg))
+
+    # -- files -------------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or unmodified)."""
+        if not self.session.modified:
+            return True
+        answer = dialogs.ask_save_changes(self, self.session.display_name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_document(self) -> None:
+        dlg = dialogs.NewDocumentDialog(self, *self._last_new_size())
+        if dlg.exec() != dlg.DialogCode.Accepted:
+            return
+        w, h, bg = dlg.values(self.colors.bg)
+        self.settings.setValue("new/size", [w, h])
+        if self.maybe_save():
+            self.set_session(DocumentSession.new(w, h, bg))
+
+    def _last_new_size(self) -> tuple[int, int]:
+        v = self.settings.value("new/size")
+        try:
+            return int(v[0]), int(v[1])  # type: ignore[index]
+        except (TypeError, ValueError, IndexError):
+            return DEFAULT_SIZE
+
+    def open_dialog(self) -> None:
+        start = os.path.dirname(st.recent_files(self.settings)[0]) if st.recent_files(self.settings) else ""
+        path = dialogs.choose_open_file(self, start)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            from paintgan.io.documents import open_document
+
+            notes: list[str] = []
+            doc = open_document(path, notes)
+        except PaintGANError as exc:
+            dialogs.show_error(self, "Open", str(exc))
+            return False
+        except ImportError:
+            dialogs.show_error(self, "Open", "Opening files is not available in this build")
+            return False
+        except Exception as exc:  # never crash on a bad file
+            dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: {exc}")
+            return False
+        self.set_session(DocumentSession(doc, path))
+        st.add_recent_file(self.settings, str(Path(path).resolve()))
+        if notes:
+            self.show_message("; ".join(notes))
+        return True
+
+    def fill_recent_menu(self) -> None:
+        assert self.recent_menu is not None
+        self.recent_menu.clear()
+        files = st.recent_files(self.settings)
+        for f in files:
+            act = QAction(Path(f).name, self.recent_menu)
+            act.setToolTip(f)
+            act.triggered.connect(lambda _c=False, p=f: self.open_file(p))
+            self.recent_menu.addAction(act)
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def save(self) -> bool:
+        path = self.session.path
+        many_layers = sum(1 for _ in self.session.doc.layers()) > 1
+        if not path or (not path.lower().endswith(".ora") and many_layers):
+            return self.save_as()
+        return self.save_to(path)
+
+    def save_as(self) -> bool:
+        base = Path(self.session.path).with_suffix(".ora") if self.session.path else Path("untitled.ora")
+        path = dialogs.choose_save_file(self, str(base))
+        return bool(path) and self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            from paintgan.io.documents import save_document
+
+            save_document(self.session.doc, path)
+        except PaintGANError as exc:
+            dialogs.show_error(self, "Save", str(exc))
+            return False
+        except Exception as exc:
+            dialogs.show_error(self, "Save", f"Cannot save to {path}: {exc}")
+            return False
+        self.session.mark_saved(path)
+        st.add_recent_file(self.settings, str(Path(path).resolve()))
+        self.show_message(f"Saved {Path(path).name}")
+        return True
+
+    def export_png(self) -> bool:
+        base = Path(self.session.path or "untitled").with_suffix(".png")
+        path = dialogs.choose_save_file(self, str(base), export=True)
+        if not path:
+            return False
+        try:
+            from paintgan.io.images import export_flat
+
+            export_flat(self.session.doc, path)
+        except PaintGANError as exc:
+            dialogs.show_error(self, "Export", str(exc))
+            return False
+        self.show_message(f"Exported {Path(path).name}")
+        return True
+
+    # -- edit / view -------------------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.canvas.tool is not None and self.canvas.tool.active:
+            return
+        self.session.stack.undo()
+
+    def redo(self) -> None:
+        if self.canvas.tool is not None and self.canvas.tool.active:
+            return
+        self.session.stack.redo()
+
+    def show_history(self) -> None:
+        dock = self.docks["history"]
+        dock.show()
+        dock.raise_()
+
+    def zoom_in(self) -> None:
+        self.canvas.zoom_step(1)
+
+    def zoom_out(self) -> None:
+        self.canvas.zoom_step(-1)
+
+    def zoom_fit(self) -> None:
+        self.canvas.fit()
+
+    def zoom_100(self) -> None:
+        self.canvas.actual_pixels()
+
+    def rotate_left(self) -> None:
+        self.canvas.rotate_by(-15)
+
+    def rotate_right(self) -> None:
+        self.canvas.rotate_by(15)
+
+    def rotate_reset(self) -> None:
+        self.canvas.reset_rotation()
+        self.actions_["mirror"].setChecked(False)
+
+    def toggle_mirror(self) -> None:
+        self.canvas.set_mirror(self.actions_["mirror"].isChecked())
+
+    def toggle_panels(self) -> None:
+        if self._hidden_docks:
+            for dock in self._hidden_docks:
+                dock.show()
+            self._hidden_docks = []
+        else:
+            self._hidden_docks = [d for d in self.docks.values() if d.isVisible()]
+            for dock in self._hidden_docks:
+                dock.hide()
+
+    def _view_changed(self) -> None:
+        v = self.canvas.view
+        self.status.show_view(v.zoom, v.angle, v.mirror)
+
+    # -- layers ------------------------------------------------------------------------------------
+    def _layer_op(self, op: object) -> None:
+        err = op(self.session)  # type: ignore[operator]
+        if err:
+            self.show_message(err)
+
+    def layer_new(self) -> None:
+        layer_ops.add_layer(self.session)
+
+    def layer_group(self) -> None:
+        layer_ops.add_group(self.session)
+
+    def layer_duplicate(self) -> None:
+        self._layer_op(layer_ops.duplicate_layer)
+
+    def layer_delete(self) -> None:
+        self._layer_op(layer_ops.delete_layer)
+
+    def layer_merge_down(self) -> None:
+        self._layer_op(layer_ops.merge_down)
+
+    def layer_properties(self) -> None:
+        layer = self.session.doc.active_layer
+        if layer is None:
+            return
+        dlg = dialogs.LayerPropertiesDialog(layer, self)
+        if dlg.exec() == dlg.DialogCode.Accepted:
+            layer_ops.set_props(self.session, layer, **dlg.props())
+            self.session.stack.close_merge()
+
+    # -- settings and closing ----------------------------------------------------------------------
+    def _load_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window_state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        for key in ("fg", "bg"):
+            v = s.value(f"colors/{key}")
+            try:
+                rgb = (int(v[0]), int(v[1]), int(v[2]))  # type: ignore[index]
+            except (TypeError, ValueError, IndexError):
+                continue
+            (self.colors.set_fg if key == "fg" else self.colors.set_bg)(rgb)
+        for name, tool in self.tools.items():
+            values = st.get_json(s, f"tools/{name}", None)
+            if isinstance(values, dict) and hasattr(tool, "load_settings"):
+                tool.load_settings(values)
+        recent = st.get_json(s, "colors/recent", [])
+        if isinstance(recent, list):
+            self.colors.recent = [tuple(c)[:3] for c in recent if isinstance(c, list) and len(c) == 3]
+            self.colors.recent_changed.emit()
+        pal = s.value("palette/path")
+        if pal and os.path.exists(str(pal)):
+            self.palette_panel.load_palette(str(pal))
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("window_state", self.saveState())
+        s.setValue("tool", self.tool.name)
+        for name, tool in self.tools.items():
+            if hasattr(tool, "settings_dict"):
+                st.set_json(s, f"tools/{name}", tool.settings_dict())
+        st.set_json(s, "colors/recent", [list(c) for c in self.colors.recent])
+        if self.palette_panel.palette_path:
+            s.setValue("palette/path", self.palette_panel.palette_path)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.canvas.tool is not None:
+            self.canvas.tool.cancel()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_settings()
+        event.accept()

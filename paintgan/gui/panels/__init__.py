@@ -1,0 +1,1 @@
+"""Dockable panels: palette, layers, history, tool options."""

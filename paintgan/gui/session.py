@@ -1,0 +1,67 @@
+"""A document session: the document, its history, its file path and whether it has unsaved changes.
+
+The main window shows one session; later features (colorize layer, annotations, GANPaint mode) work on
+`session.doc` through `session.stack` and observe `changed` / `modified_changed`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from paintgan.commands.stack import CommandStack
+from paintgan.core.document import Change, Document
+
+
+class DocumentSession(QObject):
+    modified_changed = Signal(bool)
+    path_changed = Signal(str)
+    stack_changed = Signal()
+    document_changed = Signal(object)  # a core Change
+
+    def __init__(self, doc: Document, path: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.stack = CommandStack()
+        self.path: str | None = path
+        self._modified = False
+        self._unsubscribe = [doc.subscribe(self._on_doc_change), self.stack.subscribe(self._on_stack)]
+
+    @classmethod
+    def new(cls, width: int, height: int, background: tuple[int, int, int, int] | None = (255, 255, 255, 255)
+            ) -> DocumentSession:
+        return cls(Document.new(width, height, background))
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def modified(self) -> bool:
+        return self._modified
+
+    @property
+    def display_name(self) -> str:
+        return Path(self.path).name if self.path else "Untitled"
+
+    def set_path(self, path: str | None) -> None:
+        self.path = path
+        self.path_changed.emit(path or "")
+
+    def mark_saved(self, path: str) -> None:
+        self.set_path(path)
+        self.stack.set_clean()
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+
+    # -- observers ---------------------------------------------------------------------------------
+    def _on_doc_change(self, change: Change) -> None:
+        self.document_changed.emit(change)
+
+    def _on_stack(self, _stack: CommandStack) -> None:
+        modified = not self.stack.is_clean()
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
+        self.stack_changed.emit()
