@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from paintgan import __version__
 from paintgan.errors import PaintGANError
 
-# Modules exposing `register(subparsers: argparse._SubParsersAction) -> None`.
-COMMAND_MODULES: list[str] = [
-    "paintgan.inference.cli",
-    "paintgan.inference.segment.cli",
-]
+# Modules exposing `register(subparsers: argparse._SubParsersAction) -> None`, with the subcommands each
+# registers. The names are listed here so that a bare `paintgan [FILE...]` starts the GUI without
+# importing every feature's command-line code (start-up time).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "paintgan.inference.cli": ("models", "doctor", "selftest", "bench"),
+    "paintgan.inference.colorize.cli": ("colorize",),
+}
+COMMAND_NAMES = frozenset(n for names in COMMAND_MODULES.values() for n in names) | {"gui"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,10 +51,9 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMAND_NAMES and not argv[0].startswith("-")):
+        return _run_gui(argparse.Namespace(files=argv))
     parser = build_parser()
-    if not argv or (argv[0] not in parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-                    and not argv[0].startswith("-")):
-        argv = ["gui", *argv]
     args = parser.parse_args(argv)
     if args.command == "selftest":
         from paintgan import app_selftest

@@ -51,6 +51,8 @@ class LayerState:
     attrs: dict[str, str] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     children: list[LayerState] = field(default_factory=list)
+    #: Identity kept by files (so layers can refer to each other across save/open); None = a new id.
+    layer_id: str | None = None
 
 
 class Layer:
@@ -317,7 +319,10 @@ class GroupLayer(Layer):
 def layer_from_state(state: LayerState) -> Layer:
     """Rebuild a layer of any registered kind; unknown kinds load as raster layers with their pixels."""
     cls = LAYER_KINDS.get(state.kind, RasterLayer)
-    return cls.from_state(state)
+    layer = cls.from_state(state)
+    if state.layer_id:
+        layer.id = state.layer_id
+    return layer
 
 
 def as_rgba8(pixels: np.ndarray) -> np.ndarray:

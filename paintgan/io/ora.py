@@ -51,7 +51,8 @@ MAX_XML_BYTES = 64 << 20
 MAX_ENTRY_BYTES = 2 << 30
 MAX_DEPTH = 100
 
-_RESERVED = ("kind", "empty")
+_RESERVED = ("kind", "empty", "id")
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _BLOB_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -111,6 +112,7 @@ class _Writer:
                 else:
                     state = item.export_state()
                     kids = state.children
+                state.layer_id = item.id
             else:
                 state, kids = item, item.children
             self.layer(parent, state, kids, selected)
@@ -133,6 +135,8 @@ class _Writer:
         if is_stack:
             el.set("isolation", "isolate")  # our groups always composite in isolation
         el.set(_q("kind"), state.kind)
+        if state.layer_id:
+            el.set(_q("id"), state.layer_id)
         for key, value in state.attrs.items():
             if not _NAME_RE.match(key) or key in _RESERVED or key.startswith("blob-"):
                 raise ValueError(f"layer attribute name {key!r} is not allowed in OpenRaster")
@@ -227,6 +231,7 @@ def _int_attr(el: ET.Element, key: str, default: int | None, where: str, path: s
 
 class _Reader:
     def __init__(self, z: zipfile.ZipFile, path: str, max_pixels: int) -> None:
+        self.seen_ids: set[str] = set()
         self.z = z
         self.path = path
         self.max_pixels = max_pixels
@@ -290,6 +295,7 @@ class _Reader:
         attrs: dict[str, str] = {}
         blobs: dict[str, bytes] = {}
         kind = "group" if is_stack else "raster"
+        layer_id: str | None = None
         empty = False
         prefix = f"{{{NS}}}"
         for key, value in el.attrib.items():
@@ -298,6 +304,10 @@ class _Reader:
             local = key[len(prefix):]
             if local == "kind":
                 kind = value
+            elif local == "id":
+                layer_id = value if _ID_RE.match(value) and value not in self.seen_ids else None
+                if layer_id:
+                    self.seen_ids.add(layer_id)
             elif local == "empty":
                 empty = value == "true"
             elif local.startswith("blob-"):
@@ -308,7 +318,7 @@ class _Reader:
         y = _int_attr(el, "y", 0, what, self.path) + dy
         if is_stack:
             children = self.stack(el, x, y, depth + 1, index_path)
-            return LayerState(kind, props, None, (0, 0), attrs, blobs, children)
+            return LayerState(kind, props, None, (0, 0), attrs, blobs, children, layer_id)
         src = el.get("src")
         if not src:
             raise self.fail(f"{what} has no “src” attribute")
@@ -323,7 +333,7 @@ class _Reader:
             except ImageReadError as exc:
                 reason = str(exc).removeprefix(f"Cannot open {entry}: ")
                 raise self.fail(f"the image of {what} ({entry}) does not decode: {reason}") from None
-        return LayerState(kind, props, pixels, (x, y), attrs, blobs)
+        return LayerState(kind, props, pixels, (x, y), attrs, blobs, layer_id=layer_id)
 
 
 def _tag(el: ET.Element) -> str:

@@ -432,3 +432,20 @@ def test_open_and_save_document_dispatch_on_extension(tmp_path, rng):
     assert np.array_equal(flat.composite()[visible], doc.composite()[visible])
     with pytest.raises(ImageReadError):
         open_document(tmp_path / "layers.ORA.bak")  # not an image: no format recognised
+
+
+def test_layer_ids_survive_save_and_open(tmp_path):
+    """Layers refer to each other by id (a colorize layer names its source), so files keep ids."""
+    from paintgan.core import Document, GroupLayer, RasterLayer
+
+    doc = Document.new(32, 24)
+    group = GroupLayer("G")
+    doc.root.insert(len(doc.root.children), group)
+    group.insert(0, RasterLayer("inside"))
+    path = tmp_path / "ids.ora"
+    save_ora(doc, path)
+    back = load_ora(path)
+    assert [layer.id for layer in back.layers()] == [layer.id for layer in doc.layers()]
+    # duplicating a loaded layer still makes a new id
+    first = next(iter(back.layers()))
+    assert first.copy().id != first.id

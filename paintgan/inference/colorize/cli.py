@@ -1,0 +1,220 @@
+"""`paintgan colorize INPUT [INPUT ...] -o OUT [--hints HINTS.json] [--input-kind auto|lineart|gray]
+[--model NAME] [--device auto|cpu|cuda] [--mode neural|flat] [--jobs N] [--gap-radius R] [--scale-hints]`
+
+One input and a file OUT: writes that file. Several inputs, or a folder as INPUT (its images): writes
+`<stem>.png` into the folder OUT, each page using `<stem>.hints.json` beside it unless `--hints` is given.
+The output is an RGB PNG of exactly the input's width and height. With several pages, progress goes to
+stderr (page n/N, ETA); a failing page is reported and the batch goes on; a summary of failures ends it and
+the exit status is 2 if any page failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from paintgan.errors import FormatError, ModelError, PaintGANError
+
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+_DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu or cuda"
+
+
+class ColorizeCLIError(PaintGANError):
+    """A colorize command-line problem (bad arguments, hints for another page size...)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "colorize", help="colour line art or gray pictures from colour hints",
+        description="Colour line art or a gray picture from colour hints (Hints JSON v1). Writes RGB "
+                    "PNGs of exactly the input's size.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image file(s) or a folder of images")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output PNG (one input) or folder (several inputs or a folder)")
+    p.add_argument("--hints", default=None, metavar="HINTS.json",
+                   help="hints for every page (default: <stem>.hints.json beside each input, if present)")
+    p.add_argument("--input-kind", default="auto", choices=("auto", "lineart", "gray"),
+                   help="what the input is (default: auto-detect)")
+    p.add_argument("--model", default="colorize", help="model name or folder (default: colorize)")
+    p.add_argument("--device", default="auto", help=_DEVICE_HELP)
+    p.add_argument("--mode", default="neural", choices=("neural", "flat"),
+                   help="neural (the model) or flat (classical region fill, no model needed)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="pages processed in parallel (default 1)")
+    p.add_argument("--gap-radius", type=int, default=2, metavar="R",
+                   help="flat mode: close line gaps up to 2R pixels (default 2)")
+    p.add_argument("--scale-hints", action="store_true",
+                   help="map hints made for another page size (their image_size) onto the page")
+    p.add_argument("--working-size", type=int, default=None, metavar="PX",
+                   help="neural mode: long side the network works at (default: the engine's, 512)")
+    p.set_defaults(func=cmd_colorize)
+
+
+def _collect(inputs: list[str]) -> tuple[list[Path], bool]:
+    """Input files, and whether the batch form (output is a folder) applies."""
+    files: list[Path] = []
+    folder_given = False
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            folder_given = True
+            imgs = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTS
+                          and not f.name.startswith("."))
+            if not imgs:
+                raise ColorizeCLIError(f"no images in folder {p}")
+            files.extend(imgs)
+        else:
+            files.append(p)
+    return files, folder_given or len(files) > 1
+
+
+def _page_hints(args: argparse.Namespace, src: Path, size: tuple[int, int]) -> tuple[Any, list[str]]:
+    from paintgan.io.hints import Hints, load_hints
+
+    if args.hints:
+        path: Path | None = Path(args.hints)
+    else:
+        side = src.with_name(f"{src.stem}.hints.json")
+        path = side if side.exists() else None
+    if path is None:
+        return Hints(), []
+    hints = load_hints(path)
+    w, h = size
+    if hints.image_size is not None and tuple(hints.image_size) != (w, h):
+        hw, hh = hints.image_size
+        if not args.scale_hints:
+            raise ColorizeCLIError(
+                f"{path.name} was made for a {hw}×{hh} image but {src.name} is {w}×{h} "
+                f"(use --scale-hints to map the hints onto this page)")
+        hints = hints.scaled((hw, hh), (w, h))
+    return hints.inside(w, h)
+
+
+class _Runner:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> Any:
+        with self._lock:
+            if self._engine is None:
+                from paintgan.inference.colorize.engine import Colorizer
+
+                try:
+                    kw = {"working_size": self.args.working_size} if self.args.working_size else {}
+                    self._engine = Colorizer(self.args.model, self.args.device, **kw)
+                except ModelError as exc:
+                    raise ModelError(f"{exc}; use --mode flat to colour without a model") from None
+            return self._engine
+
+    def page(self, src: Path, out: Path) -> list[str]:
+
+        from paintgan.inference.colorize.engine import detect_input_kind
+        from paintgan.inference.colorize.flat import colorize_flat
+        from paintgan.io.atomic import atomic_write
+        from paintgan.io.images import load_image
+
+        img = load_image(src)
+        h, w = img.height, img.width
+        hints, warnings = _page_hints(self.args, src, (w, h))
+        kind = self.args.input_kind
+        if self.args.mode == "flat":
+            if kind == "auto":
+                kind = detect_input_kind(img.pixels)
+            rgb = colorize_flat(img.pixels, hints, gap_radius=self.args.gap_radius, kind=kind)
+        else:
+            eng = self.engine()
+            rgb = eng.colorize(img.pixels, hints, kind=kind)
+        assert rgb.shape[:2] == (h, w), (rgb.shape, (h, w))
+        atomic_write(out, encode_rgb_png(rgb))
+        return warnings
+
+
+def encode_rgb_png(rgb: Any) -> bytes:
+    """(H, W, 3) uint8 RGB -> RGB PNG bytes (no alpha channel)."""
+    import cv2
+    import numpy as np
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise ColorizeCLIError("could not encode the result as PNG")
+    return buf.tobytes()
+
+
+def cmd_colorize(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise ColorizeCLIError("--jobs must be at least 1")
+    if args.gap_radius < 0:
+        raise ColorizeCLIError("--gap-radius must be 0 or more")
+    if args.device not in ("auto", "cpu", "cuda", "directml", "coreml"):
+        raise ColorizeCLIError(f"--device must be auto, cpu or cuda, got '{args.device}'")
+    files, batch = _collect(args.inputs)
+    out = Path(args.output)
+    runner = _Runner(args)
+    if args.mode == "neural":
+        runner.engine()  # a missing model is one clear error before any page
+    if not batch:
+        src = files[0]
+        if out.is_dir():
+            out = out / f"{src.stem}.png"
+        for w in runner.page(src, out):
+            print(f"paintgan: warning: {src.name}: {w}", file=sys.stderr)
+        return 0
+    if out.exists() and not out.is_dir():
+        raise ColorizeCLIError(f"{out} is a file; with several inputs OUT must be a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    stems: dict[str, Path] = {}
+    for f in files:
+        if f.stem in stems:
+            raise ColorizeCLIError(f"{f} and {stems[f.stem]} would both write {f.stem}.png")
+        stems[f.stem] = f
+    n = len(files)
+    failures: list[tuple[Path, str]] = []
+    t0 = time.perf_counter()
+    done = 0
+    lock = threading.Lock()
+
+    def work(src: Path) -> None:
+        nonlocal done
+        err: str | None = None
+        warns: list[str] = []
+        try:
+            warns = runner.page(src, out / f"{src.stem}.png")
+        except PaintGANError as exc:
+            err = str(exc)
+        except (OSError, ValueError, MemoryError) as exc:
+            err = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        with lock:
+            done += 1
+            el = time.perf_counter() - t0
+            eta = el / done * (n - done)
+            for w in warns:
+                print(f"paintgan: warning: {src.name}: {w}", file=sys.stderr)
+            if err is not None:
+                failures.append((src, err))
+                print(f"[{done}/{n}] {src.name}: FAILED: {err}", file=sys.stderr)
+            else:
+                print(f"[{done}/{n}] {src.name} -> {src.stem}.png  ({el:.1f} s, ETA {eta:.0f} s)",
+                      file=sys.stderr)
+
+    if args.jobs == 1:
+        for f in files:
+            work(f)
+    else:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            list(pool.map(work, files))
+    if failures:
+        print(f"paintgan: {len(failures)} of {n} pages failed:", file=sys.stderr)
+        for src, err in failures:
+            print(f"  {src}: {err}", file=sys.stderr)
+        return 2
+    print(f"paintgan: {n} pages written to {out}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["ColorizeCLIError", "FormatError", "cmd_colorize", "register"]
