@@ -118,9 +118,11 @@ class ColorizeLayer(Layer):
         self._changed()
 
     # -- result ---------------------------------------------------------------------------------
-    def set_result(self, rgba: np.ndarray | None, generation: int | None = None) -> bool:
+    def set_result(self, rgba: np.ndarray | None, generation: int | None = None,
+                   dirty: Rect | None = None) -> bool:
         """Store a computed result for `generation` (default: the current one). Results of an older
-        generation are ignored (returns False). Emits a "pixels" change for the layer's area."""
+        generation are ignored (returns False). Emits a "pixels" change for `dirty` when the caller knows
+        which part changed (an empty rect: nothing visible changed), else for the layer's whole area."""
         gen = self.generation if generation is None else int(generation)
         if gen < self.generation or gen < self.result_generation:
             return False
@@ -128,7 +130,10 @@ class ColorizeLayer(Layer):
         self.result = None if rgba is None else as_rgba8(np.asarray(rgba))
         self.result_generation = gen
         self.stale = gen != self.generation
-        self.notify("pixels", Rect.union_all([old, self.bounds()]))
+        if dirty is None:
+            self.notify("pixels", Rect.union_all([old, self.bounds()]))
+        elif not dirty.is_empty():
+            self.notify("pixels", dirty)
         return True
 
     def clear_result(self) -> None:

@@ -45,15 +45,18 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "default_colors": ("&Default Colours", ("D",), "default_colors", None),
     "size_down": ("Brush Size −", ("[",), "size_down", None),
     "size_up": ("Brush Size +", ("]",), "size_up", None),
+    "colorize": ("&Colorize…", ("Ctrl+Shift+K",), "colorize_layer", None),
+    "open_page": ("Open Page to &Colorize…", (), "open_page_to_colorize", None),
+    "show_hints": ("Show Colour &Hints", ("Ctrl+Shift+H",), "toggle_hints", None),
 }
 
 MENUS: list[tuple[str, list[str | None]]] = [
-    ("&File", ["new", "open", "@recent", "save", "save_as", None, "export_png", None, "quit"]),
+    ("&File", ["new", "open", "open_page", "@recent", "save", "save_as", None, "export_png", None, "quit"]),
     ("&Edit", ["undo", "redo", None, "history", None, "swap_colors", "default_colors"]),
     ("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "rotate_left", "rotate_right",
-               "rotate_reset", "mirror", None, "toggle_panels", "@docks"]),
+               "rotate_reset", "mirror", "show_hints", None, "toggle_panels", "@docks"]),
     ("&Layer", ["layer_new", "layer_group", "layer_duplicate", "layer_delete", "layer_merge", None,
-                "layer_props"]),
+                "layer_props", None, "colorize"]),
     ("&Tools", ["@tools", None, "size_down", "size_up"]),
 ]
 
@@ -73,6 +76,8 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
         window.addAction(act)
         out[key] = act
     out["mirror"].setCheckable(True)
+    out["show_hints"].setCheckable(True)
+    out["show_hints"].setChecked(True)
     return out
 
 

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -79,6 +81,9 @@ class CanvasWidget(QWidget):
         self._wheel_accum = 0
         self._cursor_timer = QTimer(self, singleShot=True, interval=40)
         self._cursor_timer.timeout.connect(self._report_cursor)
+        # painters drawn over the page in widget coordinates (e.g. colour hints); optional tool hooks:
+        # alt_pick(x, y), context_press(x, y), wheel(steps, modifiers), key_press(key) -> bool (handled)
+        self.overlays: list[Callable[[QPainter, CanvasWidget], None]] = []
         self.set_session(session)
 
     # -- session -----------------------------------------------------------------------------------
@@ -112,6 +117,9 @@ class CanvasWidget(QWidget):
     # -- change events -----------------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
         if change.kind in ("active", "meta"):
+            return
+        if change.kind == "hints":  # no pixels changed (results come as "pixels"); overlays repaint
+
             return
         assert self.cache is not None
         if change.kind == "size" or change.rect is None:
@@ -196,6 +204,8 @@ class CanvasWidget(QWidget):
             r = tile.rect
             p.drawImage(QRectF(r.x, r.y, r.w, r.h), tile.image, QRectF(0, 0, r.w, r.h))
         p.restore()
+        for overlay in self.overlays:
+            overlay(p, self)
         self._paint_outline(p)
         p.end()
 
@@ -276,9 +286,14 @@ class CanvasWidget(QWidget):
             self._panning = pos
             self._update_cursor_shape()
             return
+        if event.button() == Qt.MouseButton.RightButton and self._tool_hook("context_press",
+                                                                          *self.view.doc_point(pos)):
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return
         if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            if self._tool_hook("alt_pick", *self.view.doc_point(pos)):
+                return
             rgb = pick_color(self.session.doc, *self.view.doc_point(pos))
             if rgb is not None:
                 self.colors.set_fg(rgb)
@@ -323,7 +338,15 @@ class CanvasWidget(QWidget):
             self._tool_release(pos)
         event.accept()
 
+    def _tool_hook(self, name: str, *args: object) -> bool:
+        hook = getattr(self.tool, name, None)
+        return bool(hook(*args)) if hook is not None else False
+
     def wheelEvent(self, event: QWheelEvent) -> None:
+        dy = event.angleDelta().y()
+        if dy and self._tool_hook("wheel", 1 if dy > 0 else -1, event.modifiers()):
+            event.accept()
+            return
         self._wheel_accum += event.angleDelta().y()
         steps = int(self._wheel_accum / 120)
         if steps:
@@ -344,6 +367,8 @@ class CanvasWidget(QWidget):
         if event.key() == Qt.Key.Key_Escape and self.tool is not None and self.tool.active:
             self.tool.cancel()
             self._tool_down = self._tablet_down = False
+            return
+        if self._tool_hook("key_press", event.key()):
             return
         super().keyPressEvent(event)
 

@@ -17,7 +17,10 @@ from paintgan.gui import dialogs, layer_ops
 from paintgan.gui import settings as st
 from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
 from paintgan.gui.canvas import CanvasWidget
+from paintgan.gui.colorize.controller import ColorizeController
+from paintgan.gui.colorize.overlay import HintOverlay
 from paintgan.gui.colors import ColorState
+from paintgan.gui.panels.colorize import ColorizePanel
 from paintgan.gui.panels.history import HistoryPanel
 from paintgan.gui.panels.layers import LayersPanel
 from paintgan.gui.panels.palette import PalettePanel
@@ -25,6 +28,9 @@ from paintgan.gui.panels.tool_options import ToolOptionsPanel
 from paintgan.gui.session import DocumentSession
 from paintgan.gui.status import StatusBar
 from paintgan.gui.tools import BrushTool, FillTool, PickerTool, Tool, ToolContext
+from paintgan.gui.tools.hint_eraser import HintEraserTool
+from paintgan.gui.tools.hint_point import HintEnv, HintPointTool
+from paintgan.gui.tools.hint_stroke import HintStrokeTool
 
 DEFAULT_SIZE = (1920, 1080)
 
@@ -40,6 +46,13 @@ class MainWindow(QMainWindow):
                                                            PickerTool(ctx), FillTool(ctx))}
         self.canvas = CanvasWidget(self.session, self.colors, self)
         self.setCentralWidget(self.canvas)
+        # colorization (issue #6): background jobs, hint overlay, hint tools
+        self.colorize = ColorizeController(self.session, parent=self)
+        self.hint_overlay = HintOverlay(self.session)
+        self.hint_overlay.attach(self.canvas)
+        env = HintEnv(self.hint_overlay, self.colorize, lambda: self.canvas.view.zoom)
+        for tool in (HintPointTool(ctx, env), HintStrokeTool(ctx, env), HintEraserTool(ctx, env)):
+            self.tools[tool.name] = tool
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
@@ -47,12 +60,15 @@ class MainWindow(QMainWindow):
         self.palette_panel = PalettePanel(self.colors)
         self.layers_panel = LayersPanel(self.session)
         self.history_panel = HistoryPanel(self.session.stack)
+        self.colorize_panel = ColorizePanel(self.colorize, self.hint_overlay, self.colors)
         self.docks: dict[str, QDockWidget] = {}
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self._add_dock("tool_options", "Tool Options", self.tool_options, left)
         self._add_dock("palette", "Palette", self.palette_panel, left)
         self._add_dock("layers", "Layers", self.layers_panel, right)
         self._add_dock("history", "History", self.history_panel, right)
+        self._add_dock("colorize", "Colorize", self.colorize_panel, right)
+        self._hint_tool_help()
         self._hidden_docks: list[QDockWidget] = []
 
         self.recent_menu: QMenu | None = None
@@ -65,6 +81,8 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self._view_changed)
         self.canvas.message.connect(self.show_message)
         self.layers_panel.message.connect(self.show_message)
+        self.colorize.message.connect(self.show_message)
+        self.colorize_panel.message.connect(self.show_message)
         self.colors.changed.connect(self._colors_changed)
 
         self._load_settings()
@@ -88,6 +106,9 @@ class MainWindow(QMainWindow):
         self.canvas.set_session(session)
         self.layers_panel.set_session(session)
         self.history_panel.set_stack(session.stack)
+        self.colorize.set_session(session)
+        self.hint_overlay.set_session(session)
+        self.colorize_panel.connect_session()
         self._connect_session()
         if old is not session:
             old.close()
@@ -139,6 +160,8 @@ class MainWindow(QMainWindow):
         if isinstance(self.tool, BrushTool):
             self.tool.grow(factor)
             self.show_message(f"{self.tool.label} size {self.tool.settings.size:.0f} px")
+        elif hasattr(self.tool, "grow"):  # hint tools
+            self.tool.grow(factor)
 
     def size_up(self) -> None:
         self._resize_brush(1.25)
@@ -393,4 +416,36 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_settings()
+        self.colorize.shutdown()
         event.accept()
+
+    # -- colorization ------------------------------------------------------------------------------
+    def _hint_tool_help(self) -> None:
+        texts = {
+            "hint_point": "Click: add a colour hint (foreground colour). Drag a hint to move it; "
+                          "right-click or Delete removes it. [ ] or Shift+wheel: size. "
+                          "Alt+click: pick from the colours.",
+            "hint_stroke": "Paint a colour stroke hint with the foreground colour. "
+                           "[ ] or Shift+wheel: width.",
+            "hint_eraser": "Drag over hints to delete them (one undo step per drag).",
+        }
+        for name, text in texts.items():
+            page = self.tool_options._pages.get(name)
+            if hasattr(page, "setText"):
+                page.setText(text)  # type: ignore[union-attr]
+
+    def colorize_layer(self) -> None:
+        from paintgan.gui.colorize.setup import run_colorize_dialog
+
+        if run_colorize_dialog(self, self.session, self.colorize.models.refresh()) is not None:
+            self.docks["colorize"].show()
+            self.docks["colorize"].raise_()
+            self.set_tool("hint_point")
+
+    def open_page_to_colorize(self) -> None:
+        path = dialogs.choose_open_file(self, "")
+        if path and self.open_file(path):
+            self.colorize_layer()
+
+    def toggle_hints(self) -> None:
+        self.colorize_panel.show_hints.setChecked(self.actions_["show_hints"].isChecked())

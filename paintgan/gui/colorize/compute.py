@@ -1,0 +1,379 @@
+"""Worker-side colorization jobs for the app (no Qt: these run on the inference service's threads).
+
+- `FlatEngine`: flat fill with the line-art segmentation cached per (source version, gap radius), so a hint
+  change costs a region-colour vote and a table lookup, not a new segmentation; the lookup is redone only
+  inside the bounding box of the regions whose colour changed.
+- `neural_preview` / `neural_full`: the model at a small working size on a downscaled page (fast, then
+  upsampled), and the engine's full-resolution path.
+- `changed_rect`: the bounding box of the pixels that differ between two results, so the canvas
+  recomposites only that part of the page.
+- `ResultCache`: a small LRU of results keyed by the hints state (undo brings a result back at once).
+
+Results are straight RGBA uint8 document-sized arrays; they are never modified in place once handed to
+the layer (copy-on-write), so the GUI thread may keep painting the previous one.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from paintgan.core.geometry import Rect
+from paintgan.io.hints import Hints, dump_hints
+
+PREVIEW_LONG_SIDE = 512  # page pixels fed to the preview pass (the network then works at 256)
+
+
+@dataclass
+class Job:
+    """Everything a worker needs, snapshotted on the GUI thread."""
+
+    layer_id: str
+    generation: int
+    stage: str  # "preview" | "full"
+    source: np.ndarray  # straight RGBA uint8 (H, W, 4), never mutated
+    source_version: int
+    hints: Hints
+    kind: str  # "lineart" | "gray" (auto resolved)
+    mode: str  # "flat" | "neural"
+    gap_radius: int
+    fill_unhinted: bool
+    working_size: int
+    previous: np.ndarray | None  # the layer's current result (for the dirty rectangle)
+
+
+@dataclass
+class JobResult:
+    job: Job
+    rgba: np.ndarray
+    dirty: Rect | None  # None: the whole page
+    suggest_scale: float = 1.0  # page -> coordinates of the engine's last run (suggestions)
+    exact: bool = True  # False for a preview that a full pass must replace
+    run_id: int = 0  # FlatEngine run (to acknowledge what is on screen)
+
+
+def hints_key(hints: Hints) -> str:
+    return dump_hints(hints, indent=None)
+
+
+def changed_rect(old: np.ndarray | None, new: np.ndarray) -> Rect | None:
+    """Bounding box of the differing pixels (None: everything, e.g. sizes differ); empty Rect if same."""
+    if old is None or old.shape != new.shape:
+        return None
+    a = np.ascontiguousarray(old).view(np.uint32)[..., 0]
+    b = np.ascontiguousarray(new).view(np.uint32)[..., 0]
+    diff = a != b
+    rows = np.flatnonzero(diff.any(axis=1))
+    if len(rows) == 0:
+        return Rect(0, 0, 0, 0)
+    cols = np.flatnonzero(diff[rows[0]:rows[-1] + 1].any(axis=0))
+    return Rect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+
+
+# ------------------------------------------------------------------------------------------- flat
+@dataclass
+class _Segmentation:
+    key: tuple[Any, ...]
+    labels: np.ndarray
+    n: int
+    boxes: np.ndarray  # (n + 1, 4) x0, y0, x1, y1 per label
+
+
+class FlatEngine:
+    """Flat fill with a cached segmentation (one per engine: the app keeps one engine per layer)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seg: _Segmentation | None = None
+        self._out: np.ndarray | None = None  # the last exact result (updated in place)
+        self._out_key: tuple[Any, ...] | None = None
+        self._table: np.ndarray | None = None
+        self._unannounced: Rect | None = None
+        self._unannounced_all = False
+        self._run_id = 0
+
+    def segmentation(self, source: np.ndarray, version: int, kind: str, gap_radius: int) -> _Segmentation:
+        from paintgan.inference.colorize.flat import ink_mask, segment_regions
+
+        key = (version, source.shape, kind, int(gap_radius))
+        seg = self._seg
+        if seg is not None and seg.key == key:
+            return seg
+        ink = ink_mask(source, kind)
+        labels, n = segment_regions(ink, gap_radius)
+        boxes = _region_boxes(labels, n)
+        seg = _Segmentation(key, labels, n, boxes)
+        self._seg = seg
+        return seg
+
+    def has_segmentation(self, version: int, shape: tuple[int, ...], kind: str, gap_radius: int) -> bool:
+        seg = self._seg
+        return seg is not None and seg.key == (version, shape, kind, int(gap_radius))
+
+    def run(self, job: Job) -> JobResult:
+        """The exact flat fill for `job`. When the layer shows this engine's last result, that array is
+        updated in place, only inside the boxes of the regions whose colour changed (no page-sized copy:
+        the layer is about to show exactly this content anyway, and flat results are never cached)."""
+        from paintgan.inference.colorize.flat import flat_fill, propagate_gray, region_colors
+
+        with self._lock:
+            if job.kind == "gray" or job.fill_unhinted:
+                if job.kind == "gray":
+                    rgba = cv2.cvtColor(propagate_gray(job.source, job.hints), cv2.COLOR_RGB2RGBA)
+                else:
+                    rgba = flat_fill(job.source, job.hints, gap_radius=job.gap_radius,
+                                     fill_unhinted=True).rgba
+                self._out = None
+                return self._finish(job, rgba, changed_rect(job.previous, rgba))
+            seg = self.segmentation(job.source, job.source_version, job.kind, job.gap_radius)
+            colors, hinted = region_colors(seg.labels, seg.n, job.hints)
+            table = np.zeros((seg.n + 1, 4), np.uint8)
+            table[:, :3] = colors
+            table[:, 3] = np.where(hinted, 255, 0)
+            lut = np.ascontiguousarray(table).view(np.uint32).ravel()
+            out = self._out
+            if (out is not None and job.previous is out and self._out_key == seg.key
+                    and self._table is not None):
+                changed = np.flatnonzero(self._table != lut)
+                if len(changed) == 0:
+                    return self._finish(job, out, Rect(0, 0, 0, 0))
+                b = seg.boxes[changed]
+                if (b[:, 0] >= b[:, 2]).any():  # a region too small for the box sample
+                    b = np.array([[0, 0, seg.labels.shape[1], seg.labels.shape[0]]])
+                x0, y0 = int(b[:, 0].min()), int(b[:, 1].min())
+                x1, y1 = int(b[:, 2].max()), int(b[:, 3].max())
+                sub = seg.labels[y0:y1, x0:x1]
+                out[y0:y1, x0:x1] = lut[sub].view(np.uint8).reshape((*sub.shape, 4))
+                self._table = lut
+                return self._finish(job, out, Rect(x0, y0, x1 - x0, y1 - y0))
+            out = np.ascontiguousarray(lut[seg.labels].view(np.uint8).reshape((*seg.labels.shape, 4)))
+            self._out, self._out_key, self._table = out, seg.key, lut
+            return self._finish(job, out, changed_rect(job.previous, out))
+
+    def _finish(self, job: Job, rgba: np.ndarray, dirty: Rect | None) -> JobResult:
+        """Dirty rectangles of results that were never shown (superseded) are carried to the next one."""
+        if dirty is not None and self._unannounced is not None:
+            dirty = dirty.united(self._unannounced) if not dirty.is_empty() else self._unannounced
+        elif self._unannounced_all:
+            dirty = None
+        self._unannounced = dirty
+        self._unannounced_all = dirty is None
+        self._run_id += 1
+        return JobResult(job, rgba, dirty, run_id=self._run_id)
+
+    def announced(self, run_id: int) -> None:
+        """The result of run `run_id` is on screen: nothing is owed any more (unless a newer run happened)."""
+        with self._lock:
+            if run_id == self._run_id:
+                self._unannounced = None
+                self._unannounced_all = False
+
+    def run_preview(self, job: Job) -> JobResult:
+        """A quick flat fill on a downscaled page (thin lines thickened first), upsampled (nearest)."""
+        from paintgan.inference.colorize.flat import flat_fill
+
+        small, f = downscale_page(job.source, PREVIEW_LONG_SIDE, job.kind)
+        H, W = job.source.shape[:2]
+        hints = job.hints.scaled((W, H), (small.shape[1], small.shape[0])) if f != 1.0 else job.hints
+        if job.kind == "gray":
+            from paintgan.inference.colorize.flat import propagate_gray
+
+            rgba_s = cv2.cvtColor(propagate_gray(small, hints), cv2.COLOR_RGB2RGBA)
+        else:
+            rgba_s = flat_fill(small, hints, gap_radius=max(0, round(job.gap_radius * f)),
+                               fill_unhinted=job.fill_unhinted).rgba
+        rgba = cv2.resize(rgba_s, (W, H), interpolation=cv2.INTER_NEAREST) if f != 1.0 else rgba_s
+        return JobResult(job, rgba, None, exact=False)
+
+
+BOX_STRIDE = 4
+
+
+def _region_boxes(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n + 1, 4) x0, y0, x1, y1 of every label, from a 1/BOX_STRIDE sample grown by the stride (a label
+    too small to be sampled gets an empty box: x0 > x1, and callers then redo the whole page)."""
+    H, W = labels.shape
+    s = BOX_STRIDE
+    sub = labels[::s, ::s]
+    h, w = sub.shape
+    flat = sub.ravel().astype(np.intp)
+    ys, xs = np.divmod(np.arange(flat.size, dtype=np.int64), w)
+    x0 = np.full(n + 1, w, np.int64)
+    y0 = np.full(n + 1, h, np.int64)
+    x1 = np.full(n + 1, -1, np.int64)
+    y1 = np.full(n + 1, -1, np.int64)
+    np.minimum.at(x0, flat, xs)
+    np.minimum.at(y0, flat, ys)
+    np.maximum.at(x1, flat, xs)
+    np.maximum.at(y1, flat, ys)
+    boxes = np.stack([x0 * s - s, y0 * s - s, x1 * s + 2 * s, y1 * s + 2 * s], axis=1)
+    boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, W)
+    boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, H)
+    missing = x1 < 0
+    boxes[missing] = (W, H, 0, 0)
+    return boxes
+
+
+def downscale_page(source: np.ndarray, long_side: int, kind: str) -> tuple[np.ndarray, float]:
+    """The page scaled so its long side is at most `long_side` (line art: ink thickened first so thin
+    lines survive the area averaging). Returns (image, factor)."""
+    H, W = source.shape[:2]
+    f = min(1.0, long_side / max(H, W))
+    if f >= 1.0:
+        return source, 1.0
+    size = (max(1, round(W * f)), max(1, round(H * f)))
+    src = source
+    k = int(0.5 / f)
+    if kind != "gray" and k >= 1:
+        src = cv2.erode(source, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
+    return cv2.resize(src, size, interpolation=cv2.INTER_AREA), size[0] / W
+
+
+# ------------------------------------------------------------------------------------------- neural
+PREVIEW_TOLERANCE = 3  # levels: preview pixels closer than this to the shown ones are left alone
+
+
+class PageCache:
+    """The downscaled page of the last source version (the preview pass skips the page-sized work)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._value: tuple[np.ndarray, float] | None = None
+        self._preview: np.ndarray | None = None
+        self._buffer: np.ndarray | None = None
+        self._owed: Rect | None = None
+        self._run_id = 0
+
+    def get(self, source: np.ndarray, version: int, kind: str) -> tuple[np.ndarray, float]:
+        key = (version, source.shape, kind, id(source))
+        with self._lock:
+            if self._key == key and self._value is not None:
+                return self._value
+        value = downscale_page(source, PREVIEW_LONG_SIDE, kind)
+        with self._lock:
+            if self._key != key:
+                self._preview = None
+            self._key, self._value = key, value
+        return value
+
+    def buffer_from(self, shown: np.ndarray) -> np.ndarray:
+        """A page-sized buffer holding `shown` (reused: no fresh page-sized allocation per preview). When
+        `shown` is the buffer itself (preview after preview) it is updated in place: it is only ever the
+        layer's preview, never cached."""
+        with self._lock:
+            buf = self._buffer
+            if buf is None or buf.shape != shown.shape:
+                buf = self._buffer = np.empty_like(shown)
+            if shown is not buf:
+                np.copyto(buf, shown)
+                self._owed = None
+            return buf
+
+    def owe(self, box: Rect) -> tuple[Rect, int]:
+        """`box` plus the boxes of previews never shown (superseded); acknowledged by `announced()`."""
+        with self._lock:
+            dirty = box if self._owed is None else box.united(self._owed)
+            self._owed = dirty
+            self._run_id += 1
+            return dirty, self._run_id
+
+    def announced(self, run_id: int) -> None:
+        with self._lock:
+            if run_id == self._run_id:
+                self._owed = None
+
+    def swap_preview(self, rgb_small: np.ndarray) -> np.ndarray | None:
+        """Remember this preview (at the small size) and return the previous one."""
+        with self._lock:
+            last, self._preview = self._preview, rgb_small
+            return last
+
+
+def neural_preview(colorizer: Any, job: Job, pages: PageCache | None = None) -> JobResult:
+    """The model on the page downscaled to `PREVIEW_LONG_SIDE` at its preview working size, upsampled.
+    When the previous preview of this page is known, only the box where the new preview differs visibly
+    from it is replaced in the shown result (and announced), so a local hint does not repaint the whole
+    page; the full pass then makes everything exact."""
+    small, f = (pages.get(job.source, job.source_version, job.kind) if pages is not None
+                else downscale_page(job.source, PREVIEW_LONG_SIDE, job.kind))
+    H, W = job.source.shape[:2]
+    hints = job.hints.scaled((W, H), (small.shape[1], small.shape[0])) if f != 1.0 else job.hints
+    rgb_small = colorizer.colorize(small, hints, kind=job.kind, working_size=colorizer.preview_size)
+    last = pages.swap_preview(rgb_small) if pages is not None else None
+    prev = job.previous
+    box: Rect | None = None
+    if last is not None and last.shape == rgb_small.shape and prev is not None and prev.shape[:2] == (H, W):
+        diff = cv2.absdiff(last, rgb_small).max(axis=2) > PREVIEW_TOLERANCE
+        rows = np.flatnonzero(diff.any(axis=1))
+        if len(rows) == 0:
+            return JobResult(job, prev, Rect(0, 0, 0, 0), suggest_scale=f, exact=False)
+        cols = np.flatnonzero(diff[rows[0]:rows[-1] + 1].any(axis=0))
+        s = 1.0 / f
+        pad = int(np.ceil(2 * s)) + 1
+        box = Rect.from_bounds(cols[0] * s - pad, rows[0] * s - pad, (cols[-1] + 1) * s + pad,
+                               (rows[-1] + 1) * s + pad).intersected(Rect(0, 0, W, H))
+    if box is None or prev is None or pages is None:
+        rgb = cv2.resize(rgb_small, (W, H), interpolation=cv2.INTER_LINEAR) if f != 1.0 else rgb_small
+        return JobResult(job, cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA), None, suggest_scale=f, exact=False)
+    # upsample only around the box, into the layer's reusable preview buffer
+    s = 1.0 / f
+    cx0, cy0 = max(0, int(box.x * f) - 2), max(0, int(box.y * f) - 2)
+    cx1 = min(rgb_small.shape[1], int(np.ceil(box.x1 * f)) + 2)
+    cy1 = min(rgb_small.shape[0], int(np.ceil(box.y1 * f)) + 2)
+    px0, py0 = round(cx0 * s), round(cy0 * s)
+    crop = cv2.resize(rgb_small[cy0:cy1, cx0:cx1], (round((cx1 - cx0) * s), round((cy1 - cy0) * s)),
+                      interpolation=cv2.INTER_LINEAR)
+    box = box.intersected(Rect(px0, py0, crop.shape[1], crop.shape[0]))
+    out = pages.buffer_from(prev)
+    out[box.y:box.y1, box.x:box.x1, :3] = crop[box.y - py0:box.y1 - py0, box.x - px0:box.x1 - px0]
+    out[box.y:box.y1, box.x:box.x1, 3] = 255
+    dirty, run_id = pages.owe(box)
+    return JobResult(job, out, dirty, suggest_scale=f, exact=False, run_id=run_id)
+
+
+def neural_full(colorizer: Any, job: Job) -> JobResult:
+    rgb = colorizer.colorize(job.source, job.hints, kind=job.kind, working_size=job.working_size)
+    rgba = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
+    return JobResult(job, rgba, changed_rect(job.previous, rgba), suggest_scale=1.0)
+
+
+# ------------------------------------------------------------------------------------------- cache
+class ResultCache:
+    """LRU of exact results keyed by (layer, source version, settings, hints); bounded by bytes."""
+
+    def __init__(self, max_bytes: int = 400 * 1024 * 1024, max_items: int = 24) -> None:
+        self.max_bytes = max_bytes
+        self.max_items = max_items
+        self._items: collections.OrderedDict[tuple[Any, ...], np.ndarray] = collections.OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple[Any, ...]) -> np.ndarray | None:
+        v = self._items.get(key)
+        if v is not None:
+            self._items.move_to_end(key)
+        return v
+
+    def put(self, key: tuple[Any, ...], value: np.ndarray) -> None:
+        if value.nbytes > self.max_bytes:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+        self._items[key] = value
+        self._bytes += value.nbytes
+        while self._items and (self._bytes > self.max_bytes or len(self._items) > self.max_items):
+            _k, v = self._items.popitem(last=False)
+            self._bytes -= v.nbytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,110 @@
+"""Colorization in the app with a tiny ONNX model (same input/output names as the real network) on
+$PAINTGAN_MODEL_PATH, and the Qt inference bridge."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.main_window import MainWindow
+from paintgan.inference import paths
+from tests.gui.helpers import click
+from tests.gui.test_colorize_flat import RED, RINGS, colorize_window
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def _make_model(root: Path) -> None:
+    """The engine engineer's tiny colorize model (tests/colorize), loaded by path."""
+    sys.path.insert(0, str(TESTS))  # for `helpers_onnx`
+    sys.path.insert(0, str(TESTS / "colorize"))
+    helpers = TESTS / "colorize" / "colorize_helpers.py"
+    spec = importlib.util.spec_from_file_location("_colorize_helpers", helpers)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.make_colorize_model(root)
+
+
+@pytest.fixture(scope="module")
+def _models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("models")
+    _make_model(root)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def tiny_model(_models: Path, tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv(paths.MODEL_PATH_ENV, str(_models))
+    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
+    with paths.override_user_dirs(base / "data", base / "cache"):
+        yield _models
+
+
+def test_neural_result_and_suggestions(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    panel = window.colorize_panel
+    panel.refresh_models()
+    assert window.colorize.models.usable
+    assert panel.mode.model().item(0).isEnabled()  # type: ignore[attr-defined]
+    assert panel.model.count() >= 1 and not panel.reason.isVisible()
+    layer = colorize_window(window, mode="neural")
+    window.colors.set_fg(RED)
+    click(window, *RINGS[0])
+    qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
+    assert layer.result is not None and layer.result.shape == (240, 320, 4)
+    assert not layer.stale
+    assert tuple(layer.result[120, 80][:3]) == RED  # the exact hint colour is imposed under the hint
+    # suggestions for the clicked point arrive as swatches; one click recolours the selected hint
+    qtbot.waitUntil(lambda: len(panel.suggest_grid.colors) > 0, timeout=10000)
+    rgb = panel.suggest_grid.colors[0][0]
+    panel.use_color(rgb)
+    assert layer.hints.points[0].rgb == tuple(rgb)
+    qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
+    window.undo()  # recolour undone: the earlier result comes back (from the cache, at once)
+    assert layer.hints.points[0].rgb == RED
+    qtbot.waitUntil(lambda: window.colorize.is_exact(layer), timeout=20000)
+    assert tuple(layer.result[120, 80][:3]) == RED
+
+
+def test_gray_mode_shows_gamut(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    layer = colorize_window(window, mode="neural")
+    window.colorize_panel._set(input_kind="gray")
+    assert layer.input_kind == "gray"
+    click(window, *RINGS[0])
+    qtbot.waitUntil(lambda: window.colorize_panel.gamut.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
+
+
+def test_bridge_delivers_on_gui_thread_and_drops_stale(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bridge = InferenceBridge(workers=1)
+    got: list[tuple[int, object, bool]] = []
+    bridge.result_ready.connect(lambda r: got.append((r.generation, r.value,
+                                                      threading.current_thread() is threading.main_thread())))
+    gate = threading.Event()
+
+    def slow(v: int) -> int:
+        gate.wait(5)
+        return v
+
+    bridge.request("ch", slow, 1, generation=1)
+    time.sleep(0.05)  # generation 1 is running
+    bridge.request("ch", slow, 2, generation=2)
+    bridge.request("ch", slow, 3, generation=3)  # supersedes 2 while pending
+    gate.set()
+    qtbot.waitUntil(lambda: any(g == 3 for g, _v, _m in got), timeout=5000)
+    QApplication.processEvents()
+    assert got == [(3, 3, True)]  # 1 finished late (dropped), 2 never ran
+    bridge.request("other", lambda: 1 / 0)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
+    bridge.shutdown()
+    assert bridge.request("ch", slow, 4, generation=4) is None
