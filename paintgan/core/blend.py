@@ -45,13 +45,19 @@ def mode_from_ora(op: str | None) -> str:
 
 
 def _separable(s: np.ndarray, d: np.ndarray, mixed: np.ndarray) -> np.ndarray:
-    """Combine with the spec's formula; `mixed` is as·ab·B(Cb, Cs) for the colour channels."""
+    """Combine with the spec's formula. `mixed` is as·ab·B(Cb, Cs) in the colour channels and must
+    hold as·ab in the alpha channel: then one formula on whole pixels gives colour and alpha
+    (ao = as·(1 − ab) + ab·(1 − as) + as·ab), and every operation runs on contiguous arrays."""
     sa = s[..., 3:4]
     da = d[..., 3:4]
-    out = np.empty_like(d)
-    out[..., :3] = s[..., :3] * (1.0 - da) + d[..., :3] * (1.0 - sa) + mixed
-    out[..., 3:4] = sa + da - sa * da
-    return out
+    mixed += s * (1.0 - da)
+    mixed += d * (1.0 - sa)
+    return mixed
+
+
+def _with_alpha_product(mixed: np.ndarray, s: np.ndarray, d: np.ndarray) -> np.ndarray:
+    mixed[..., 3] = s[..., 3] * d[..., 3]
+    return mixed
 
 
 @blend_mode("normal", "svg:src-over", "Normal")
@@ -63,40 +69,41 @@ def _normal(s: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 @blend_mode("multiply", "svg:multiply", "Multiply")
 def _multiply(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    return _separable(s, d, s[..., :3] * d[..., :3])
+    return _separable(s, d, s * d)  # alpha channel: as·ab
 
 
 @blend_mode("screen", "svg:screen", "Screen")
 def _screen(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    sc, dc = s[..., :3], d[..., :3]
-    return _separable(s, d, sc * d[..., 3:4] + dc * s[..., 3:4] - sc * dc)
+    # cs·ab + cb·as − cs·cb; in the alpha channel this is as·ab as required
+    mixed = s * d[..., 3:4]
+    mixed += d * s[..., 3:4]
+    mixed -= s * d
+    return _separable(s, d, mixed)
 
 
 @blend_mode("overlay", "svg:overlay", "Overlay")
 def _overlay(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    sc, dc = s[..., :3], d[..., :3]
     sa, da = s[..., 3:4], d[..., 3:4]
-    low = 2.0 * sc * dc
-    high = sa * da - 2.0 * (sa - sc) * (da - dc)
-    return _separable(s, d, np.where(2.0 * dc <= da, low, high))
+    low = 2.0 * s * d
+    high = sa * da - 2.0 * (sa - s) * (da - d)
+    mixed = np.where(2.0 * d <= da, low, high)
+    return _separable(s, d, _with_alpha_product(mixed, s, d))
 
 
 @blend_mode("darken", "svg:darken", "Darken")
 def _darken(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    sc, dc = s[..., :3], d[..., :3]
-    return _separable(s, d, np.minimum(sc * d[..., 3:4], dc * s[..., 3:4]))
+    return _separable(s, d, np.minimum(s * d[..., 3:4], d * s[..., 3:4]))  # alpha: as·ab
 
 
 @blend_mode("lighten", "svg:lighten", "Lighten")
 def _lighten(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    sc, dc = s[..., :3], d[..., :3]
-    return _separable(s, d, np.maximum(sc * d[..., 3:4], dc * s[..., 3:4]))
+    return _separable(s, d, np.maximum(s * d[..., 3:4], d * s[..., 3:4]))  # alpha: as·ab
 
 
 @blend_mode("difference", "svg:difference", "Difference")
 def _difference(s: np.ndarray, d: np.ndarray) -> np.ndarray:
-    sc, dc = s[..., :3], d[..., :3]
-    return _separable(s, d, np.abs(sc * d[..., 3:4] - dc * s[..., 3:4]))
+    mixed = np.abs(s * d[..., 3:4] - d * s[..., 3:4])
+    return _separable(s, d, _with_alpha_product(mixed, s, d))
 
 
 @blend_mode("add", "svg:plus", "Add")
