@@ -21,6 +21,7 @@ from paintgan.errors import PaintGANError
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "paintgan.inference.cli": ("models", "doctor", "selftest", "bench"),
     "paintgan.inference.colorize.cli": ("colorize",),
+    "paintgan.inference.segment.cli": ("segment",),
 }
 COMMAND_NAMES = frozenset(n for names in COMMAND_MODULES.values() for n in names) | {"gui"}
 

@@ -10,6 +10,7 @@ from paintgan.errors import PaintGANError
 
 # command name -> module exposing `main(argv: list[str]) -> int`
 COMMANDS: dict[str, str] = {
+    "segment": "paintgan.eval.segment",
     "colorize": "paintgan.eval.colorize",
 }
 

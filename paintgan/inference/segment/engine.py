@@ -1,0 +1,260 @@
+"""Click-to-polygon engine around the three ONNX graphs of a `segment` model (numpy + ONNX Runtime only).
+
+`predict` crops the box (+15 % context) to 224x224, runs `encoder` then `gcn` from the ellipse inscribed in
+the box, and maps the points back to image pixels. `refine` moves the free vertices around the fixed ones
+with the `refine` graph, reusing the encoder features of the last image/box (cached), and then puts every
+fixed vertex exactly where the user put it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from paintgan.errors import ModelError, PaintGANError
+from paintgan.inference.segment import geometry as geo
+from paintgan.inference.segment.geometry import BoxError
+
+DEFAULT_MODEL = "polygon"
+ROLES = ("encoder", "gcn", "refine")
+
+
+class SegmentInputError(PaintGANError, ValueError):
+    """An image, polygon or fixed-vertex argument the polygon model cannot use."""
+
+
+def _load_model(model: str | os.PathLike[str], device: str) -> Any:
+    from paintgan.inference.registry import LoadedModel, ModelRegistry, inspect_model_dir
+
+    path = Path(model)
+    if path.is_dir():  # a model folder (its name need not match the manifest name)
+        from paintgan.inference.runtime import create_session
+
+        info = inspect_model_dir(path, verify=True)
+        if not info.ok:
+            raise ModelError(f"Click segmentation unavailable: {info.error}")
+        assert info.manifest is not None
+        handles = {
+            f.role: create_session(path / f.path, device, sha256=f.sha256) for f in info.manifest.files
+        }
+        loaded = LoadedModel(info, handles, device)
+    else:
+        name = str(model)
+        if os.sep in name or "/" in name:
+            raise ModelError(f"Click segmentation unavailable: model folder {name} does not exist")
+        loaded = ModelRegistry().load(name, device)
+    missing = [r for r in ROLES if r not in loaded.roles]
+    if missing:
+        raise ModelError(
+            f"model {loaded.name} is not a polygon model: it has no '{missing[0]}' graph "
+            f"(roles: {', '.join(loaded.roles)})"
+        )
+    return loaded
+
+
+def _as_rgb(image: Any) -> np.ndarray:
+    if not isinstance(image, np.ndarray):
+        raise SegmentInputError(
+            f"image must be a numpy array (H, W, 3) uint8 RGB, got {type(image).__name__}"
+        )
+    if image.dtype != np.uint8:
+        raise SegmentInputError(f"image must be uint8 RGB, got dtype {image.dtype}")
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = image[..., :3]
+    elif image.ndim == 3 and image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
+        raise SegmentInputError(f"image must have shape (H, W, 3), got {image.shape}")
+    return image
+
+
+def _fingerprint(image: np.ndarray) -> str:
+    """Cheap content key: shape + a hash of a strided subsample (about 16k pixels, well under 1 ms)."""
+    h, w = image.shape[:2]
+    step = max(1, math.ceil(math.sqrt(h * w / 16384.0)))
+    sample = np.ascontiguousarray(image[::step, ::step])
+    return f"{image.shape}:{hashlib.blake2b(sample.tobytes(), digest_size=16).hexdigest()}"
+
+
+class PolygonPredictor:
+    """Box (or 4 extreme points) -> polygon, and vertex-drag refinement.
+
+    `PolygonPredictor(model_dir_or_name="polygon", device="auto")`; `PolygonPredictor.default()` loads the
+    shipped model. Not thread-safe for concurrent calls on one instance (the feature cache is shared)."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] = DEFAULT_MODEL,
+        device: str = "auto",
+        *,
+        refine_window: int | None = None,
+    ) -> None:
+        self.model = _load_model(model, device)
+        # refine moves only free vertices within this many steps (along the polygon) of a fixed vertex;
+        # None: the refine graph may move every free vertex
+        self.refine_window = refine_window
+        spec = {t.name: t for t in self.model.inputs("gcn")}
+        shape = spec["points"].shape if "points" in spec else (1, geo.NUM_POINTS, 2)
+        pre = dict(self.model.manifest.preprocessing or {})
+        self.num_points = (
+            int(shape[1]) if isinstance(shape[1], int) else int(pre.get("num_points", geo.NUM_POINTS))
+        )
+        self.crop_size = int(pre.get("crop_size", geo.CROP_SIZE))
+        self.context = float(pre.get("context", geo.CONTEXT))
+        self._init = geo.init_points(self.num_points, self.context)[None].astype(np.float32)
+        self._cache: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
+        self.last_timings: dict[str, float] = {}
+
+    @classmethod
+    def default(cls, device: str = "auto") -> PolygonPredictor:
+        """The shipped polygon model; ModelError with a clear message when it is absent or broken."""
+        try:
+            return cls(DEFAULT_MODEL, device)
+        except ModelError as exc:
+            msg = str(exc)
+            if msg.startswith("no model named"):
+                msg = f"Click segmentation unavailable: the polygon model is not installed ({msg})"
+            raise ModelError(msg) from None
+
+    @property
+    def device(self) -> str:
+        return str(self.model.device)
+
+    @property
+    def name(self) -> str:
+        return str(self.model.name)
+
+    # ------------------------------------------------------------------------------ internals
+    def _features(self, image: np.ndarray, box: Sequence[float]) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Encoder features and crop matrix for (image, box); cached for the last image/box."""
+        b = geo.validate_box(box, image.shape)
+        key = (
+            id(image),
+            image.__array_interface__["data"][0],
+            _fingerprint(image),
+            tuple(round(v, 4) for v in b),
+        )
+        with self._lock:
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1], self._cache[2], True
+        t0 = time.perf_counter()
+        crop, m = geo.crop_image(image, b, self.crop_size, self.context)
+        x = (crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1)[None]
+        t1 = time.perf_counter()
+        feats = self.model.run({"image": np.ascontiguousarray(x)}, role="encoder")["features"]
+        self.last_timings.update(crop_ms=(t1 - t0) * 1e3, encoder_ms=(time.perf_counter() - t1) * 1e3)
+        with self._lock:
+            self._cache = (key, feats, m)
+        return feats, m, False
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache = None
+
+    def _check_polygon(self, polygon: Any) -> np.ndarray:
+        p = np.asarray(polygon, dtype=np.float64)
+        if p.shape != (self.num_points, 2) or not np.all(np.isfinite(p)):
+            raise SegmentInputError(
+                f"polygon must be {self.num_points} finite (x, y) vertices as returned by "
+                f"predict, got shape {p.shape}"
+            )
+        return p
+
+    def _check_fixed(self, fixed: Mapping[int, Sequence[float]]) -> dict[int, tuple[float, float]]:
+        out: dict[int, tuple[float, float]] = {}
+        for k, v in dict(fixed).items():
+            i = int(k)
+            if not -self.num_points <= i < self.num_points:
+                raise SegmentInputError(f"fixed vertex index {k} is out of range (0..{self.num_points - 1})")
+            try:
+                x, y = (float(c) for c in v)
+            except (TypeError, ValueError):
+                raise SegmentInputError(f"fixed vertex {k} must be an (x, y) pair, got {v!r}") from None
+            if not (np.isfinite(x) and np.isfinite(y)):
+                raise SegmentInputError(f"fixed vertex {k} must be finite, got {v!r}")
+            out[i % self.num_points] = (x, y)
+        return out
+
+    # ------------------------------------------------------------------------------ public API
+    def predict(self, image: np.ndarray, box: Sequence[float]) -> np.ndarray:
+        """Polygon (N, 2) float64 in image pixel coordinates for the object in `box` (x0, y0, x1, y1)."""
+        t0 = time.perf_counter()
+        image = _as_rgb(image)
+        feats, m, _ = self._features(image, box)
+        t1 = time.perf_counter()
+        pts = self.model.run({"features": feats, "points": self._init}, role="gcn")["points_out"][0]
+        self.last_timings.update(
+            gcn_ms=(time.perf_counter() - t1) * 1e3, predict_ms=(time.perf_counter() - t0) * 1e3
+        )
+        return geo.unit_to_image(pts.astype(np.float64), m, self.crop_size)
+
+    def refine(
+        self, image: np.ndarray, box: Sequence[float], polygon: Any, fixed: Mapping[int, Sequence[float]]
+    ) -> np.ndarray:
+        """Move the free vertices of `polygon` given the vertices in `fixed` ({index: (x, y)}), which are
+        returned exactly as given. Reuses the encoder features when image and box are unchanged."""
+        t0 = time.perf_counter()
+        image = _as_rgb(image)
+        poly = self._check_polygon(polygon)
+        fx = self._check_fixed(fixed)
+        feats, m, _ = self._features(image, box)
+        for i, xy in fx.items():
+            poly[i] = xy
+        if not fx:
+            return poly
+        u = geo.image_to_unit(poly, m, self.crop_size).astype(np.float32)[None]
+        mask = np.zeros((1, self.num_points), np.float32)
+        mask[0, list(fx)] = 1.0
+        out = self.model.run({"features": feats, "points": u, "fixed": mask}, role="refine")["points_out"][0]
+        res = geo.unit_to_image(out.astype(np.float64), m, self.crop_size)
+        if self.refine_window is not None:
+            n = self.num_points
+            idx = np.arange(n)
+            near = np.zeros(n, bool)
+            for i in fx:
+                d = np.abs(idx - i)
+                near |= np.minimum(d, n - d) <= self.refine_window
+            res[~near] = poly[~near]
+        for i, xy in fx.items():
+            res[i] = xy
+        self.last_timings.update(refine_ms=(time.perf_counter() - t0) * 1e3)
+        return res
+
+    def predict_extreme(self, image: np.ndarray, points4: Any) -> np.ndarray:
+        """Polygon from 4 extreme points (left, top, right, bottom in any order): the box they span, then
+        each point is fixed at the nearest polygon vertex (distinct vertices) and the polygon refined."""
+        p = np.asarray(points4, dtype=np.float64)
+        if p.shape != (4, 2) or not np.all(np.isfinite(p)):
+            raise BoxError(f"extreme points must be 4 finite (x, y) points, got shape {p.shape}")
+        image = _as_rgb(image)
+        box = (p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max())
+        poly = self.predict(image, box)
+        fixed = assign_to_vertices(poly, p)
+        return self.refine(image, box, poly, fixed)
+
+
+def assign_to_vertices(poly: np.ndarray, points: np.ndarray) -> dict[int, tuple[float, float]]:
+    """Map each point to a distinct polygon vertex, closest pairs first."""
+    d = np.linalg.norm(poly[None, :, :] - points[:, None, :], axis=-1)  # (P, N)
+    out: dict[int, tuple[float, float]] = {}
+    used_p: set[int] = set()
+    for flat in np.argsort(d, axis=None):
+        pi, vi = divmod(int(flat), poly.shape[0])
+        if pi in used_p or vi in out:
+            continue
+        out[vi] = (float(points[pi, 0]), float(points[pi, 1]))
+        used_p.add(pi)
+        if len(used_p) == len(points):
+            break
+    return out
