@@ -22,6 +22,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "paintgan.inference.cli": ("models", "doctor", "selftest", "bench"),
     "paintgan.inference.colorize.cli": ("colorize",),
     "paintgan.inference.segment.cli": ("segment",),
+    "paintgan.inference.ganpaint.cli": ("ganpaint", "dissect"),
 }
 COMMAND_NAMES = frozenset(n for names in COMMAND_MODULES.values() for n in names) | {"gui"}
 

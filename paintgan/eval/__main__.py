@@ -12,6 +12,7 @@ from paintgan.errors import PaintGANError
 COMMANDS: dict[str, str] = {
     "segment": "paintgan.eval.segment",
     "colorize": "paintgan.eval.colorize",
+    "ganpaint": "paintgan.eval.ganpaint",
 }
 
 

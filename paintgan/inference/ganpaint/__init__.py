@@ -1,0 +1,1 @@
+"""GANPaint engine: seeds -> scenes, concept painting on dissected generator units (numpy + ONNX Runtime)."""
