@@ -524,7 +524,7 @@ def write_model_manifest(
     ]
     if (model_dir / "segmenter.onnx").is_file():
         files.append({"path": "segmenter.onnx", "role": "segmenter"})
-    return write_manifest(
+    path = write_manifest(
         model_dir,
         name,
         "ganpaint",
@@ -543,8 +543,16 @@ def write_model_manifest(
         "python -m paintgan.training.ganpaint export --run runs/ganpaint --model-dir models/ganpaint; "
         "paintgan dissect --model ganpaint --samples 1000",
         evaluation=evaluation or {},
-        standard_inputs={"N": 1},
+        standard_inputs={"N": 1, "H": size, "W": size},
     )
+    # The exporter names the feature grid's dims oddly (e.g. ['N', 256, 'N', 'Relu..._dim_3']); the grid
+    # is fixed by the architecture, so declare it exactly.
+    manifest = json.loads(path.read_text())
+    for entry in manifest["files"]:
+        if entry["role"] == "z_to_features":
+            entry["outputs"][0]["shape"] = ["N", FEAT_CH, FEAT_RES, FEAT_RES]
+    path.write_text(json.dumps(manifest, indent=1) + "\n")
+    return path
 
 
 def training_scene_stats(net: Segmenter, size: int, n: int = 200) -> dict[str, Any]:
