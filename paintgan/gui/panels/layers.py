@@ -171,6 +171,7 @@ class LayersPanel(QWidget):
         self._thumb_timer.timeout.connect(self._refresh_thumbs)
 
         self.tree.currentItemChanged.connect(self._current_changed)
+        self._in_item_signal = False
         self.tree.itemChanged.connect(self._item_changed)
         self.tree.drop_requested.connect(self._drop)
         self.opacity.valueChanged.connect(self._opacity_changed)
@@ -218,8 +219,16 @@ class LayersPanel(QWidget):
                 self._stale_thumbs.add(change.layer.id)
             if change.kind == "size":
                 self._stale_thumbs = {layer.id for layer in self.session.doc.layers()}
-            self.rebuild()
+            self._rebuild_now_or_soon()
         elif change.kind == "properties":
+            self._rebuild_now_or_soon()
+
+    def _rebuild_now_or_soon(self) -> None:
+        """Rebuild the list, but never from inside a signal of one of its own items: clearing the tree
+        there deletes the item Qt is still using (a crash)."""
+        if self._in_item_signal:
+            QTimer.singleShot(0, self.rebuild)
+        else:
             self.rebuild()
 
     def rebuild(self) -> None:
@@ -318,13 +327,17 @@ class LayersPanel(QWidget):
             return
         visible = item.checkState(0) == Qt.CheckState.Checked
         name = item.text(0).replace("  🔒", "").strip()
-        if visible != layer.visible:
-            layer_ops.set_props(self.session, layer, visible=visible)
-            self.session.stack.close_merge()
-        elif name and name != layer.name:
-            layer_ops.set_props(self.session, layer, name=name)
-            self.session.stack.close_merge()
-        elif item.text(0) != layer.name and not layer.locked:
+        self._in_item_signal = True
+        try:
+            if visible != layer.visible:
+                layer_ops.set_props(self.session, layer, visible=visible)
+                self.session.stack.close_merge()
+            elif name and name != layer.name:
+                layer_ops.set_props(self.session, layer, name=name)
+                self.session.stack.close_merge()
+        finally:
+            self._in_item_signal = False
+        if item.text(0) != layer.name and not layer.locked:
             QTimer.singleShot(0, self.rebuild)  # an empty name: show the old one again
 
     def _opacity_changed(self, value: int) -> None:
