@@ -114,6 +114,15 @@ class Layer:
             doc.emit(kind, self, rect)
 
     # -- to override -----------------------------------------------------------------------------
+    #: True when the layer's content is an RGBA8 image that `read_u8` returns; displays then composite it
+    #: in 8 bits instead of through `render`.
+    has_u8_pixels: ClassVar[bool] = False
+
+    def read_u8(self, rect: Rect) -> np.ndarray | None:
+        """Straight RGBA uint8 (h, w, 4) of the layer inside `rect`, None when it has nothing there
+        (only for kinds with `has_u8_pixels`)."""
+        raise NotImplementedError
+
     def render(self, rect: Rect) -> np.ndarray | None:
         """Premultiplied float32 (h, w, 4) of this layer inside `rect` (document coordinates),
         before the layer's own opacity/blend; None when the layer has nothing there."""
@@ -191,11 +200,17 @@ class RasterLayer(Layer):
         self.notify("pixels", rect)
         return rect
 
-    def render(self, rect: Rect) -> np.ndarray | None:
+    has_u8_pixels = True
+
+    def read_u8(self, rect: Rect) -> np.ndarray | None:
         buf = np.zeros((rect.h, rect.w, 4), np.uint8)
         if not self.surface.read_into(self.to_local(rect), buf):
             return None
-        return straight_u8_to_premul_f32(buf)
+        return buf
+
+    def render(self, rect: Rect) -> np.ndarray | None:
+        buf = self.read_u8(rect)
+        return None if buf is None else straight_u8_to_premul_f32(buf)
 
     def bounds(self) -> Rect | None:
         b = self.surface.bbox()

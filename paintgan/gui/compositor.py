@@ -15,7 +15,7 @@ import numpy as np
 from paintgan.core.blend import blend
 from paintgan.core.document import Document
 from paintgan.core.geometry import Rect
-from paintgan.core.layers import GroupLayer, Layer, RasterLayer
+from paintgan.core.layers import GroupLayer, Layer
 
 _INV255 = 1.0 / 255.0
 
@@ -44,11 +44,9 @@ def _to_u8(px: np.ndarray) -> np.ndarray:
 
 def render_u8(layer: Layer, rect: Rect) -> np.ndarray | None:
     """Premultiplied RGBA8 of `layer` in `rect` (before its own opacity/blend), None when empty."""
-    if type(layer) is RasterLayer:
-        buf = np.zeros((rect.h, rect.w, 4), np.uint8)
-        if not layer.surface.read_into(layer.to_local(rect), buf):
-            return None
-        return premultiply(buf)
+    if layer.has_u8_pixels:  # raster and colorize layers: composite their RGBA8 in 8 bits
+        buf = layer.read_u8(rect)
+        return None if buf is None else premultiply(buf)
     if type(layer) is GroupLayer:
         acc: np.ndarray | None = None
         for child in layer.children:
