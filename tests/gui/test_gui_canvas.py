@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from .helpers import drag, key, move_pressed, press
@@ -104,3 +105,26 @@ def test_wheel_zoom_is_centred_on_the_cursor(window) -> None:  # type: ignore[no
     assert view.zoom > 1.0
     x, y = view.to_doc(pos.x(), pos.y())
     assert abs(x - 60) < 1e-6 and abs(y - 50) < 1e-6
+
+
+@pytest.mark.parametrize("mode", ["normal", "multiply", "screen", "add", "overlay"])
+def test_display_compositor_matches_float_path(mode):
+    """The canvas's 8-bit compositor (fast paths for normal, multiply, screen, add) agrees with the
+    document's float compositing to within 2 levels, with partial alpha on both layers."""
+    from paintgan.core.document import Document
+    from paintgan.core.geometry import Rect
+    from paintgan.core.layers import RasterLayer
+    from paintgan.gui.compositor import composite_u8
+
+    rng = np.random.default_rng(3)
+    doc = Document(40, 30)
+    for i in range(2):
+        px = rng.integers(0, 256, (30, 40, 4), dtype=np.uint8)
+        px[:10, :, 3] = 255 if i == 0 else 0  # opaque and transparent bands
+        lay = RasterLayer.from_pixels(f"L{i}", px)
+        lay.blend_mode = mode if i == 1 else "normal"
+        doc.root.insert(i, lay)
+    r = Rect(0, 0, 40, 30)
+    fast = composite_u8(doc, r).astype(int)
+    ref = doc.composite_display(r).astype(int)
+    assert np.abs(fast - ref).max() <= 2

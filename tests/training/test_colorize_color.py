@@ -83,8 +83,20 @@ def test_lineart_extractors():
     assert (comb[8:12, 12:48] < 0.5).all(axis=1).any()  # region boundary of the red square
     assert LA.extract_lineart(img, method="ink")[10, 30] > 0.5  # ink-only ignores colour edges
     rng = np.random.default_rng(0)
-    for _ in range(8):
+    for _ in range(32):
         r = LA.random_lineart(img.astype(np.float32) / 255, rng)
         assert r.shape == (64, 64) and r.min() >= 0 and r.max() <= 1 and r.mean() > 0.5
     p = LA.prepare_lineart_input(np.dstack([np.zeros((8, 8, 3), np.uint8), np.zeros((8, 8), np.uint8)]))
     np.testing.assert_allclose(p, 1.0)  # fully transparent = paper
+
+
+def test_thick_dark_areas_become_outlines():
+    img = np.full((64, 64, 3), 255, np.uint8)
+    cv2.rectangle(img, (8, 8), (40, 40), (60, 30, 20), -1)  # a dark-brown filled area (a colour region)
+    cv2.line(img, (50, 5), (50, 60), (0, 0, 0), 2)  # a thin ink line
+    la = LA.extract_lineart(img)
+    assert la[24, 24] > 0.9  # the interior is paper to colour
+    assert la[8, 24] < 0.5 and la[24, 8] < 0.5  # its outline is ink
+    assert la[30, 50] < 0.5  # thin lines stay
+    solid = LA.extract_lineart(img, max_ink_width=None)
+    assert solid[24, 24] < 0.5  # spot blacks kept on request

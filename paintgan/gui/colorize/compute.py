@@ -236,6 +236,29 @@ def downscale_page(source: np.ndarray, long_side: int, kind: str) -> tuple[np.nd
 
 # ------------------------------------------------------------------------------------------- neural
 PREVIEW_TOLERANCE = 3  # levels: preview pixels closer than this to the shown ones are left alone
+LOCAL_PREVIEW = 0.15  # a preview repaints at most this fraction of the page's long side around the edit
+
+
+def changed_hints_rect(old: Hints | None, new: Hints, reach: float) -> Rect | None:
+    """Bounding box (page pixels) of the hints added, removed or changed between `old` and `new`,
+    grown by `reach`; None when it cannot be told (no earlier hints, a palette change) or nothing
+    changed."""
+    if old is None or old.palette != new.palette:
+        return None
+    pts = set(old.points) ^ set(new.points)
+    strokes = set(old.strokes) ^ set(new.strokes)
+    if not pts and not strokes:
+        return None
+    xs: list[float] = []
+    ys: list[float] = []
+    for p in pts:
+        xs += [p.x - p.radius, p.x + p.radius]
+        ys += [p.y - p.radius, p.y + p.radius]
+    for st in strokes:
+        for x, y in st.points:
+            xs += [x - st.width, x + st.width]
+            ys += [y - st.width, y + st.width]
+    return Rect.from_bounds(min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach)
 
 
 class PageCache:
@@ -246,7 +269,10 @@ class PageCache:
         self._key: tuple[Any, ...] | None = None
         self._value: tuple[np.ndarray, float] | None = None
         self._preview: np.ndarray | None = None
+        self._preview_hints: Hints | None = None
         self._buffer: np.ndarray | None = None
+        self._mirrors: np.ndarray | None = None  # the (immutable) result the buffer holds a copy of
+        self._handed_out = 0  # buffer_from() calls so far (a mirror job posted before one must not copy)
         self._owed: Rect | None = None
         self._run_id = 0
 
@@ -265,15 +291,37 @@ class PageCache:
     def buffer_from(self, shown: np.ndarray) -> np.ndarray:
         """A page-sized buffer holding `shown` (reused: no fresh page-sized allocation per preview). When
         `shown` is the buffer itself (preview after preview) it is updated in place: it is only ever the
-        layer's preview, never cached."""
+        layer's preview, never cached. When `mirror(shown)` already copied it (in idle time after a full
+        pass), no copy is made here, on the click's path."""
         with self._lock:
             buf = self._buffer
             if buf is None or buf.shape != shown.shape:
                 buf = self._buffer = np.empty_like(shown)
-            if shown is not buf:
+                self._mirrors = None
+            if shown is not buf and self._mirrors is not shown:
                 np.copyto(buf, shown)
                 self._owed = None
+            self._mirrors = None  # the caller is about to change it
+            self._handed_out += 1
             return buf
+
+    def mirror_token(self) -> int:
+        with self._lock:
+            return self._handed_out
+
+    def mirror(self, shown: np.ndarray, token: int) -> None:
+        """Copy an exact result that is now on screen into the preview buffer ahead of the next click.
+        Run as a background job; results are never modified once shown, so the copy stays valid. Does
+        nothing if a preview took the buffer since `token = mirror_token()` was read (it may be on screen)."""
+        with self._lock:
+            if token != self._handed_out:
+                return
+            buf = self._buffer
+            if buf is None or buf.shape != shown.shape:
+                buf = self._buffer = np.empty_like(shown)
+            np.copyto(buf, shown)
+            self._mirrors = shown
+            self._owed = None
 
     def owe(self, box: Rect) -> tuple[Rect, int]:
         """`box` plus the boxes of previews never shown (superseded); acknowledged by `announced()`."""
@@ -288,28 +336,42 @@ class PageCache:
             if run_id == self._run_id:
                 self._owed = None
 
-    def swap_preview(self, rgb_small: np.ndarray) -> np.ndarray | None:
-        """Remember this preview (at the small size) and return the previous one."""
+    def swap_preview(self, rgb_small: np.ndarray, hints: Hints | None = None
+                     ) -> tuple[np.ndarray | None, Hints | None]:
+        """Remember this preview (at the small size) and the hints it was made from; return the previous
+        ones."""
         with self._lock:
             last, self._preview = self._preview, rgb_small
-            return last
+            last_hints, self._preview_hints = self._preview_hints, hints
+            return last, last_hints
 
 
 def neural_preview(colorizer: Any, job: Job, pages: PageCache | None = None) -> JobResult:
-    """The model on the page downscaled to `PREVIEW_LONG_SIDE` at its preview working size, upsampled.
+    """The model on the page downscaled to `PREVIEW_LONG_SIDE` at its preview working size, upsampled
+    bilinearly (the line art lies on top in the layer stack, so the preview skips the edge-aware pass).
     When the previous preview of this page is known, only the box where the new preview differs visibly
-    from it is replaced in the shown result (and announced), so a local hint does not repaint the whole
-    page; the full pass then makes everything exact."""
+    from it is replaced in the shown result (and announced), and no farther than `LOCAL_PREVIEW` of the
+    page from the hints that changed: a hint repaints its surroundings at once and the full pass, which
+    follows, makes the whole page exact.  (The network shifts colours a little everywhere for every hint;
+    repainting the whole page per click is what made previews slow.)"""
     small, f = (pages.get(job.source, job.source_version, job.kind) if pages is not None
                 else downscale_page(job.source, PREVIEW_LONG_SIDE, job.kind))
     H, W = job.source.shape[:2]
     hints = job.hints.scaled((W, H), (small.shape[1], small.shape[0])) if f != 1.0 else job.hints
-    rgb_small = colorizer.colorize(small, hints, kind=job.kind, working_size=colorizer.preview_size)
-    last = pages.swap_preview(rgb_small) if pages is not None else None
+    rgb_small = colorizer.colorize(small, hints, kind=job.kind, working_size=colorizer.preview_size,
+                                   keep_lines=False, fast=True)
+    last, last_hints = pages.swap_preview(rgb_small, job.hints) if pages is not None else (None, None)
     prev = job.previous
     box: Rect | None = None
     if last is not None and last.shape == rgb_small.shape and prev is not None and prev.shape[:2] == (H, W):
-        diff = cv2.absdiff(last, rgb_small).max(axis=2) > PREVIEW_TOLERANCE
+        c0, c1, c2 = cv2.split(cv2.absdiff(last, rgb_small))
+        diff = cv2.max(cv2.max(c0, c1), c2) > PREVIEW_TOLERANCE
+        near = changed_hints_rect(last_hints, job.hints, LOCAL_PREVIEW * max(W, H))
+        if near is not None:  # only around the edit (page -> small coordinates)
+            keep = np.zeros_like(diff)
+            keep[max(0, int(near.y * f)):max(0, int(np.ceil(near.y1 * f))),
+                 max(0, int(near.x * f)):max(0, int(np.ceil(near.x1 * f)))] = True
+            diff &= keep
         rows = np.flatnonzero(diff.any(axis=1))
         if len(rows) == 0:
             return JobResult(job, prev, Rect(0, 0, 0, 0), suggest_scale=f, exact=False)

@@ -41,7 +41,8 @@ from paintgan.inference.service import Result
 log = logging.getLogger(__name__)
 
 SOURCE_DEBOUNCE_MS = 300
-FULL_DELAY_MS = 150  # after a neural preview, wait this long for more edits before the full pass
+FULL_DELAY_MS = 350  # after a neural preview, wait this long for more edits before the full pass (a full pass
+# cannot be interrupted once it runs, and a click while it runs waits for a core)
 SMALL_PAGE = 1_500_000  # pixels: flat fill runs exact at once below this
 
 
@@ -368,6 +369,11 @@ class ColorizeController(QObject):
                 eng.announced(jr.run_id)
         elif jr.exact:
             self.cache.put(self._cache_key(layer, jr.job.source_version, jr.job.kind, jr.job.mode), jr.rgba)
+            pages = self._pages.get(lid)
+            if pages is not None and self.preview_enabled and layer.result is jr.rgba:
+                # ready the next preview's buffer now, in idle time, instead of on the next click's path
+                self.bridge.request(("colorize-mirror", lid, self._epoch), pages.mirror, jr.rgba,
+                                    pages.mirror_token())
         else:
             pages = self._pages.get(lid)
             if pages is not None and jr.run_id:

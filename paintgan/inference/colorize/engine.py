@@ -461,13 +461,14 @@ class Colorizer:
         return np.ascontiguousarray(lab), np.asarray(out["dist"], np.float32)[0]
 
     def colorize(self, image: np.ndarray, hints: Hints | None = None, kind: str = "auto",
-                 working_size: int | None = None, *, exact_hints: bool = True, keep_lines: bool = True
-                 ) -> np.ndarray:
+                 working_size: int | None = None, *, exact_hints: bool = True, keep_lines: bool = True,
+                 fast: bool = False) -> np.ndarray:
         """Colorize `image` (gray, line art, RGB or RGBA) -> (H, W, 3) uint8 RGB of exactly its size.
 
         `keep_lines` (line art): multiply the result by the full-resolution line art, so the page's own
         lines stay crisp (as the colorize layer stack does with the line art on top in Multiply).
-        `exact_hints`: paint the exact hint colours under the point hints."""
+        `exact_hints`: paint the exact hint colours under the point hints.
+        `fast` (previews): plain bilinear upsampling instead of the edge-aware one."""
         with self._lock:
             t0 = time.perf_counter()
             self.last_timings = {}
@@ -478,7 +479,7 @@ class Colorizer:
             t1 = time.perf_counter()
             lab_low, dist = self.run_network(prep, hints)
             t2 = time.perf_counter()
-            rgb = self.finish(prep, lab_low, hints if exact_hints else None, keep_lines=keep_lines)
+            rgb = self.finish(prep, lab_low, hints if exact_hints else None, keep_lines=keep_lines, fast=fast)
             t3 = time.perf_counter()
             W, H = prep.size
             self._last = {"dist": dist, "size": prep.size, "kind": prep.kind, "rgb": rgb,
@@ -488,10 +489,14 @@ class Colorizer:
             return rgb
 
     def finish(self, prep: Prepared, lab_low: np.ndarray, hints: Hints | None = None, *,
-               keep_lines: bool = True) -> np.ndarray:
+               keep_lines: bool = True, fast: bool = False) -> np.ndarray:
         """Working-size Lab -> full-resolution RGB uint8 (guided upsampling, gray keeps its L)."""
         W, H = prep.size
-        if prep.kind == "gray":
+        if fast:
+            lab = cv2.resize(lab_low, (W, H), interpolation=cv2.INTER_LINEAR)
+            if prep.kind == "gray":
+                lab[..., 0] = prep.guide * C.L_SCALE
+        elif prep.kind == "gray":
             lab = np.empty((H, W, 3), np.float32)
             ab = guided_upsample(prep.guide, lab_low[..., 1:] * (1.0 / C.AB_SCALE), r=2, eps=1e-3,
                                  I_low=prep.guide_low)
