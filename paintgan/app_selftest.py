@@ -50,7 +50,49 @@ def check_main_window() -> CheckResult:
     return "main window", True, f"built offscreen ({title!r})"
 
 
-CHECKS: list[Callable[[], CheckResult]] = [check_ora_roundtrip, check_main_window]
+def check_ganpaint_scene() -> CheckResult:
+    """A GANPaint scene document: render a seed, one draw stroke (a command), undo, .ora round trip."""
+    import numpy as np
+
+    from paintgan.commands.ganpaint import AddGanStroke, CreateGanPaintDocument
+    from paintgan.commands.stack import CommandStack
+    from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke, stroke_mask
+    from paintgan.errors import ModelError
+    from paintgan.inference.ganpaint.engine import GanPainter
+    from paintgan.io.ora import load_ora, save_ora
+
+    try:
+        painter = GanPainter.default("cpu")
+    except ModelError as exc:
+        return "ganpaint scene", True, f"skipped: {exc}"
+    if not painter.concepts():
+        return "ganpaint scene", True, f"skipped: model {painter.name} has no dissection"
+    made = CreateGanPaintDocument(painter.image_size, model=painter.name, seed=1)
+    layer, doc = made.layer, made.doc
+    base = layer.compute(painter).copy()
+    w, h = doc.width, doc.height
+    mask = stroke_mask([(w * 0.2, h * 0.5), (w * 0.8, h * 0.5)], w / 6, layer.image_size, made.factor)
+    stack = CommandStack()
+    stack.push(AddGanStroke(layer, GanStroke(painter.concepts()[0], "draw", "high", 1.0, mask)))
+    edited = layer.compute(painter).copy()
+    changed = not np.array_equal(edited, base)
+    stack.undo()
+    undone = np.array_equal(layer.compute(painter), base)
+    stack.redo()
+    layer.compute(painter)
+    with tempfile.TemporaryDirectory(prefix="paintgan-selftest-") as tmp:
+        path = os.path.join(tmp, "scene.ora")
+        save_ora(doc, path)
+        back = next(lay for lay in load_ora(path).layers() if isinstance(lay, GanPaintLayer))
+        same = back.seed == 1 and len(back.strokes) == 1 and np.array_equal(back.compute(painter), edited)
+    ok = changed and undone and same
+    hh, ww = layer.image_size
+    return "ganpaint scene", ok, (f"{painter.name} {ww}×{hh}: stroke {'changes' if changed else 'KEEPS'} the "
+                                  f"image, undo {'restores' if undone else 'DOES NOT restore'} it, .ora "
+                                  f"{'round-trips' if same else 'DIFFERS'}")
+
+
+CHECKS: list[Callable[[], CheckResult]] = [check_ora_roundtrip, check_main_window, check_ganpaint_scene]
 
 
 def install() -> None:

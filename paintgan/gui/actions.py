@@ -18,10 +18,12 @@ SP = QStyle.StandardPixmap
 # key: (text, shortcuts, method name on the window, standard icon or None, tip)
 ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "new": ("&New…", ("Ctrl+N",), "new_document", SP.SP_FileIcon),
+    "new_ganpaint": ("New &GANPaint Scene…", ("Ctrl+Shift+G",), "new_ganpaint_scene", None),
     "open": ("&Open…", ("Ctrl+O",), "open_dialog", SP.SP_DialogOpenButton),
     "save": ("&Save", ("Ctrl+S",), "save", SP.SP_DialogSaveButton),
     "save_as": ("Save &As…", ("Ctrl+Shift+S",), "save_as", None),
     "export_png": ("&Export PNG…", ("Ctrl+E",), "export_png", None),
+    "close_doc": ("&Close", ("Ctrl+W",), "close_document", None),
     "quit": ("&Quit", ("Ctrl+Q",), "close", None),
     "undo": ("&Undo", ("Ctrl+Z",), "undo", SP.SP_ArrowBack),
     "redo": ("&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", SP.SP_ArrowForward),
@@ -48,16 +50,19 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "colorize": ("&Colorize…", ("Ctrl+Shift+K",), "colorize_layer", None),
     "open_page": ("Open Page to &Colorize…", (), "open_page_to_colorize", None),
     "show_hints": ("Show Colour &Hints", ("Ctrl+Shift+H",), "toggle_hints", None),
+    "ganpaint_send": ("Send GANPaint Picture to &Layer…", (), "ganpaint_send_to_layer", None),
 }
 
 MENUS: list[tuple[str, list[str | None]]] = [
-    ("&File", ["new", "open", "open_page", "@recent", "save", "save_as", None, "export_png", None, "quit"]),
+    ("&File", ["new", "new_ganpaint", "open", "open_page", "@recent", "save", "save_as", None, "export_png",
+               None, "close_doc", "quit"]),
     ("&Edit", ["undo", "redo", None, "history", None, "swap_colors", "default_colors"]),
     ("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "rotate_left", "rotate_right",
                "rotate_reset", "mirror", "show_hints", None, "toggle_panels", "@docks"]),
     ("&Layer", ["layer_new", "layer_group", "layer_duplicate", "layer_delete", "layer_merge", None,
-                "layer_props", None, "colorize"]),
+                "layer_props", None, "colorize", "ganpaint_send"]),
     ("&Tools", ["@tools", None, "size_down", "size_up"]),
+    ("&Window", ["@documents"]),
 ]
 
 
@@ -105,6 +110,9 @@ def build_menus(window: MainWindow, actions: dict[str, QAction], tool_actions: d
             elif item == "@recent":
                 window.recent_menu = menu.addMenu("Open &Recent")
                 window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
+            elif item == "@documents":
+                window.window_menu = menu
+                menu.aboutToShow.connect(window.fill_window_menu)
             elif item == "@docks":
                 docks = menu.addMenu("&Panels")
                 for dock in window.docks.values():
@@ -119,8 +127,8 @@ def build_menus(window: MainWindow, actions: dict[str, QAction], tool_actions: d
 def build_toolbars(window: MainWindow, actions: dict[str, QAction], tool_actions: dict[str, QAction]) -> None:
     main = QToolBar("Main", window)
     main.setObjectName("toolbar-main")
-    for key in ("new", "open", "save", None, "undo", "redo", None, "zoom_fit", "zoom_100", "rotate_left",
-                "rotate_right", "mirror"):
+    for key in ("new", "new_ganpaint", "open", "save", None, "undo", "redo", None, "zoom_fit", "zoom_100",
+                "rotate_left", "rotate_right", "mirror"):
         if key is None:
             main.addSeparator()
         else:

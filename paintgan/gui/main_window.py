@@ -5,11 +5,12 @@ It shows one `DocumentSession`; opening or creating a document swaps the session
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QCursor
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from paintgan.errors import PaintGANError
@@ -20,6 +21,7 @@ from paintgan.gui.canvas import CanvasWidget
 from paintgan.gui.colorize.controller import ColorizeController
 from paintgan.gui.colorize.overlay import HintOverlay
 from paintgan.gui.colors import ColorState
+from paintgan.gui.ganpaint.mode import GanPaintMode
 from paintgan.gui.panels.colorize import ColorizePanel
 from paintgan.gui.panels.history import HistoryPanel
 from paintgan.gui.panels.layers import LayersPanel
@@ -53,6 +55,9 @@ class MainWindow(QMainWindow):
         env = HintEnv(self.hint_overlay, self.colorize, lambda: self.canvas.view.zoom)
         for tool in (HintPointTool(ctx, env), HintStrokeTool(ctx, env), HintEraserTool(ctx, env)):
             self.tools[tool.name] = tool
+        # GANPaint mode (issue #8): scene documents, the GAN brush, the GANPaint dock
+        self.ganpaint = GanPaintMode(self, ctx)
+        self.tools[self.ganpaint.tool.name] = self.ganpaint.tool
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
@@ -68,14 +73,18 @@ class MainWindow(QMainWindow):
         self._add_dock("layers", "Layers", self.layers_panel, right)
         self._add_dock("history", "History", self.history_panel, right)
         self._add_dock("colorize", "Colorize", self.colorize_panel, right)
+        self._add_dock("ganpaint", "GANPaint", self.ganpaint.build_panel(), right)
+        self.tabifyDockWidget(self.docks["colorize"], self.docks["ganpaint"])
         self._hint_tool_help()
         self._hidden_docks: list[QDockWidget] = []
 
         self.recent_menu: QMenu | None = None
+        self.window_menu: QMenu | None = None
         self.actions_ = build_actions(self)
         self.tool_actions = build_tool_actions(self)
         build_menus(self, self.actions_, self.tool_actions)
         build_toolbars(self, self.actions_, self.tool_actions)
+        self.ganpaint.finish()
 
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.canvas.view_changed.connect(self._view_changed)
@@ -109,19 +118,32 @@ class MainWindow(QMainWindow):
         self.colorize.set_session(session)
         self.hint_overlay.set_session(session)
         self.colorize_panel.connect_session()
+        self.ganpaint.set_session(session)
         self._connect_session()
         if old is not session:
-            old.close()
-            old.deleteLater()
+            self._disconnect_session(old)
+            if not self.ganpaint.keeps(old):  # documents open in the background stay alive
+                old.close()
+                old.deleteLater()
 
     def _connect_session(self) -> None:
         s = self.session
         s.modified_changed.connect(self.setWindowModified)
-        s.path_changed.connect(lambda _p: self._update_title())
+        s.path_changed.connect(self._path_changed)
         s.stack_changed.connect(self._update_undo_actions)
         self.setWindowModified(s.modified)
         self._update_title()
         self._update_undo_actions()
+
+    def _disconnect_session(self, s: DocumentSession) -> None:
+        pairs = ((s.modified_changed, self.setWindowModified), (s.path_changed, self._path_changed),
+                 (s.stack_changed, self._update_undo_actions))
+        for signal, slot in pairs:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+
+    def _path_changed(self, _path: str) -> None:
+        self._update_title()
 
     def _update_title(self) -> None:
         d = self.session.doc
@@ -412,11 +434,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.canvas.tool is not None:
             self.canvas.tool.cancel()
-        if not self.maybe_save():
+        if not self.maybe_save() or not self.ganpaint.maybe_close_parked():
             event.ignore()
             return
         self.save_settings()
         self.colorize.shutdown()
+        self.ganpaint.controller.shutdown()
         event.accept()
 
     # -- colorization ------------------------------------------------------------------------------
@@ -449,3 +472,23 @@ class MainWindow(QMainWindow):
 
     def toggle_hints(self) -> None:
         self.colorize_panel.show_hints.setChecked(self.actions_["show_hints"].isChecked())
+
+    # -- GANPaint ----------------------------------------------------------------------------------
+    def new_ganpaint_scene(self) -> None:
+        self.ganpaint.new_scene()
+
+    def ganpaint_send_to_layer(self) -> None:
+        panel = self.ganpaint.panel
+        if panel is not None and self.ganpaint.layer() is not None:
+            panel.send_menu.exec(QCursor.pos())
+        else:
+            self.show_message("No GANPaint scene: use File ▸ New GANPaint Scene… first")
+
+    def close_document(self) -> None:
+        if self.canvas.tool is not None and self.canvas.tool.active:
+            return
+        self.ganpaint.close_current()
+
+    def fill_window_menu(self) -> None:
+        assert self.window_menu is not None
+        self.ganpaint.fill_window_menu(self.window_menu)

@@ -174,6 +174,7 @@ class GanPainter:
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._image_size: tuple[int, int] | None = None
 
     @classmethod
     def default(cls, device: str = "auto") -> GanPainter:
@@ -188,6 +189,26 @@ class GanPainter:
     @property
     def name(self) -> str:
         return self.model.name
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(H, W) of generated images: the graph's declared output shape, else the manifest's `image_size`,
+        else measured by one render (cached)."""
+        size = self._image_size
+        if size is None:
+            shape = tuple(self.model.outputs("features_to_image")[0].shape)
+            if len(shape) == 4 and all(isinstance(d, int) for d in shape[-2:]):
+                size = (int(shape[-2]), int(shape[-1]))
+            else:
+                pre = self.model.manifest.preprocessing or {}
+                s = pre.get("image_size")
+                if isinstance(s, int):
+                    size = (s, s)
+                else:
+                    h, w = self.generate(0).shape[:2]
+                    size = (int(h), int(w))
+            self._image_size = size
+        return size
 
     def concepts(self) -> list[str]:
         """Concepts that can be drawn/removed (those with enough well-matched units); [] before dissection."""
