@@ -99,3 +99,17 @@ def test_point_to_polygon_distance():
     square = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float)
     d, near = geo.point_to_polygon_distance(np.array([[5.0, -3.0], [5.0, 5.0]]), square)
     assert np.allclose(d, [3, 5]) and np.allclose(near[0], [5, 0])
+
+
+def test_soft_drag_pulls_neighbours_and_keeps_fixed_exact():
+    from paintgan.inference.segment.engine import soft_drag
+
+    n = 40
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    poly = np.stack([100 + 50 * np.cos(t), 100 + 50 * np.sin(t)], axis=1)
+    out = soft_drag(poly, {0: (160.0, 100.0)}, sigma=2.0)  # vertex 0 dragged 10 px outwards
+    assert tuple(out[0]) == (160.0, 100.0)
+    assert 0 < out[1, 0] - poly[1, 0] < 10 and 0 < out[-1, 0] - poly[-1, 0] < 10  # neighbours follow, less
+    np.testing.assert_allclose(out[20], poly[20])  # the far side does not move
+    same = soft_drag(poly, {5: tuple(poly[5])}, sigma=2.0)  # an unmoved fixed vertex changes nothing
+    np.testing.assert_allclose(same, poly)

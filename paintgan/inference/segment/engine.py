@@ -98,6 +98,8 @@ class PolygonPredictor:
         device: str = "auto",
         *,
         refine_window: int | None = None,
+        drag_weight: float | None = None,
+        drag_sigma: float | None = None,
     ) -> None:
         self.model = _load_model(model, device)
         # refine moves only free vertices within this many steps (along the polygon) of a fixed vertex;
@@ -111,6 +113,11 @@ class PolygonPredictor:
         )
         self.crop_size = int(pre.get("crop_size", geo.CROP_SIZE))
         self.context = float(pre.get("context", geo.CONTEXT))
+        # refine blends the refine graph's answer with a geometric "soft drag" (each moved vertex pulls its
+        # neighbours along, weight exp(-(k / sigma)^2) at k steps): on 60 held-out scenes NoC@90 4.0 -> 3.7
+        # at weight 0.5 (the refine graph alone is barely better than the drag; see the manifest)
+        self.drag_weight = float(pre.get("drag_weight", 0.5) if drag_weight is None else drag_weight)
+        self.drag_sigma = float(pre.get("drag_sigma", 2.0) if drag_sigma is None else drag_sigma)
         self._init = geo.init_points(self.num_points, self.context)[None].astype(np.float32)
         self._cache: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
@@ -209,6 +216,7 @@ class PolygonPredictor:
         poly = self._check_polygon(polygon)
         fx = self._check_fixed(fixed)
         feats, m, _ = self._features(image, box)
+        dragged = soft_drag(poly, fx, self.drag_sigma) if self.drag_weight > 0 else poly
         for i, xy in fx.items():
             poly[i] = xy
         if not fx:
@@ -218,6 +226,8 @@ class PolygonPredictor:
         mask[0, list(fx)] = 1.0
         out = self.model.run({"features": feats, "points": u, "fixed": mask}, role="refine")["points_out"][0]
         res = geo.unit_to_image(out.astype(np.float64), m, self.crop_size)
+        if self.drag_weight > 0:
+            res = (1.0 - self.drag_weight) * res + self.drag_weight * dragged
         if self.refine_window is not None:
             n = self.num_points
             idx = np.arange(n)
@@ -242,6 +252,25 @@ class PolygonPredictor:
         poly = self.predict(image, box)
         fixed = assign_to_vertices(poly, p)
         return self.refine(image, box, poly, fixed)
+
+
+def soft_drag(poly: np.ndarray, fixed: Mapping[int, tuple[float, float]], sigma: float) -> np.ndarray:
+    """Every fixed vertex that moved pulls the others along by its displacement times
+    exp(-(k / sigma)^2), k = steps along the (closed) polygon; fixed vertices end exactly where given."""
+    poly = np.asarray(poly, np.float64)
+    n = len(poly)
+    out = poly.copy()
+    idx = np.arange(n)
+    for i, xy in fixed.items():
+        d = np.asarray(xy, np.float64) - poly[i]
+        if not d.any():
+            continue
+        k = np.abs(idx - i)
+        k = np.minimum(k, n - k)
+        out += np.exp(-((k / max(sigma, 1e-6)) ** 2))[:, None] * d
+    for i, xy in fixed.items():
+        out[i] = xy
+    return out
 
 
 def assign_to_vertices(poly: np.ndarray, points: np.ndarray) -> dict[int, tuple[float, float]]:
