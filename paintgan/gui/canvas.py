@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QWidget
 from paintgan.core.document import Change
 from paintgan.core.geometry import Rect
 from paintgan.gui.colors import ColorState
-from paintgan.gui.session import DocumentSession
+from paintgan.gui.session import DocumentSession, SessionObserver
 from paintgan.gui.tile_cache import TileCache
 from paintgan.gui.tools.base import Tool
 from paintgan.gui.tools.picker import pick_color
@@ -54,7 +54,7 @@ def _checker_brush() -> QBrush:
     return QBrush(pm)
 
 
-class CanvasWidget(QWidget):
+class CanvasWidget(SessionObserver, QWidget):
     cursor_moved = Signal(object)  # (x, y, (r, g, b, a) | None) or None when outside the canvas
     view_changed = Signal()
     message = Signal(str)
@@ -87,19 +87,11 @@ class CanvasWidget(QWidget):
         self.set_session(session)
 
     # -- session -----------------------------------------------------------------------------------
-    @property
-    def session(self) -> DocumentSession:
-        assert self._session is not None
-        return self._session
-
     def set_session(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            self._session.document_changed.disconnect(self._on_change)
         if self.tool is not None:
             self.tool.cancel()
-        self._session = session
         self.cache = TileCache(session.doc)
-        session.document_changed.connect(self._on_change)
+        self.observe(session)
         self._fitted = False
         if self.width() > 1:
             self.fit()

@@ -6,6 +6,7 @@ The main window shows one session; later features (colorize layer, annotations, 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -65,3 +66,27 @@ class DocumentSession(QObject):
             self._modified = modified
             self.modified_changed.emit(modified)
         self.stack_changed.emit()
+
+
+class SessionObserver:
+    """Mixin for the widgets and controllers that follow the shown session's document (canvas, layers
+    panel, model controllers): the `session` property and `observe(session)`, which moves the
+    `_on_change(change)` connection from the previous session to the new one."""
+
+    _session: DocumentSession | None = None
+
+    @property
+    def session(self) -> DocumentSession:
+        assert self._session is not None
+        return self._session
+
+    def observe(self, session: DocumentSession) -> None:
+        old = self._session
+        if old is not None:
+            with contextlib.suppress(RuntimeError, TypeError):  # already gone or never connected
+                old.document_changed.disconnect(self._on_change)
+        self._session = session
+        session.document_changed.connect(self._on_change)
+
+    def _on_change(self, change: Change) -> None:
+        raise NotImplementedError

@@ -12,7 +12,6 @@ colours back at once.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from typing import Any
@@ -35,7 +34,7 @@ from paintgan.gui.colorize.compute import (
     neural_preview,
 )
 from paintgan.gui.inference_bridge import InferenceBridge
-from paintgan.gui.session import DocumentSession
+from paintgan.gui.session import DocumentSession, SessionObserver
 from paintgan.inference.service import Result
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ class ModelStatus:
         return bool(self.names)
 
 
-class ColorizeController(QObject):
+class ColorizeController(SessionObserver, QObject):
     result_applied = Signal(object, str)  # ColorizeLayer, stage ("preview" | "full" | "cache")
     busy_changed = Signal(bool)
     message = Signal(str)
@@ -141,16 +140,8 @@ class ColorizeController(QObject):
         self.set_session(session)
 
     # -- session -------------------------------------------------------------------------------------
-    @property
-    def session(self) -> DocumentSession:
-        assert self._session is not None
-        return self._session
-
     def set_session(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self._session.document_changed.disconnect(self._on_change)
-        self._session = session
+        self.observe(session)
         # channels are per shown document: a reopened file has the same layer ids but restarts generations
         self._epoch += 1
         self._in_flight.clear()
@@ -159,7 +150,6 @@ class ColorizeController(QObject):
         self._flat.clear()
         self._pages.clear()
         self.cache.clear()
-        session.document_changed.connect(self._on_change)
         for layer in colorize_layers(session.doc):
             if layer.stale or layer.result is None:
                 self.schedule(layer)

@@ -13,7 +13,6 @@ are kept in a small LRU keyed by the scene, so undo shows the earlier image at o
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import threading
@@ -29,7 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from paintgan.core.document import Change
 from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke, ganpaint_layers, target_layer
 from paintgan.gui.inference_bridge import InferenceBridge
-from paintgan.gui.session import DocumentSession
+from paintgan.gui.session import DocumentSession, SessionObserver
 from paintgan.inference.service import Result
 
 log = logging.getLogger(__name__)
@@ -125,7 +124,7 @@ class ResultCache:
         self._d.clear()
 
 
-class GanPaintController(QObject):
+class GanPaintController(SessionObserver, QObject):
     result_applied = Signal(object, str)  # GanPaintLayer, "live" | "full" | "cache"
     thumbnails_ready = Signal(object)  # list[(seed, (H, W, 3) uint8)]
     busy_changed = Signal(bool)
@@ -152,21 +151,12 @@ class GanPaintController(QObject):
         self.set_session(session)
 
     # -- session -------------------------------------------------------------------------------------
-    @property
-    def session(self) -> DocumentSession:
-        assert self._session is not None
-        return self._session
-
     def set_session(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self._session.document_changed.disconnect(self._on_change)
-        self._session = session
+        self.observe(session)
         self._epoch += 1
         self._in_flight.clear()
         self._next.clear()
         self._min_seq.clear()
-        session.document_changed.connect(self._on_change)
         for layer in ganpaint_layers(session.doc):
             if layer.stale or layer.result is None or layer.image is None:
                 self.schedule(layer)

@@ -29,7 +29,7 @@ from paintgan.core.layers import GroupLayer, Layer, RasterLayer
 from paintgan.core.tiles import TILE
 from paintgan.gui import layer_ops
 from paintgan.gui.compositor import premultiply, render_u8
-from paintgan.gui.session import DocumentSession
+from paintgan.gui.session import DocumentSession, SessionObserver
 
 THUMB = 40
 ITEM_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
@@ -106,7 +106,7 @@ class LayerTree(QTreeWidget):
         self.drop_requested.emit(src.data(0, LAYER_ID), tid, where)
 
 
-class LayersPanel(QWidget):
+class LayersPanel(SessionObserver, QWidget):
     message = Signal(str)
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
@@ -187,16 +187,8 @@ class LayersPanel(QWidget):
         self.buttons["down"].clicked.connect(lambda: self._run(lambda s: layer_ops.raise_layer(s, -1)))
         self.set_session(session)
 
-    @property
-    def session(self) -> DocumentSession:
-        assert self._session is not None
-        return self._session
-
     def set_session(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            self._session.document_changed.disconnect(self._on_change)
-        self._session = session
-        session.document_changed.connect(self._on_change)
+        self.observe(session)
         self._stale_thumbs = {layer.id for layer in session.doc.layers()}
         self.rebuild()
         self._thumb_timer.start()
