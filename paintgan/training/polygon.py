@@ -437,6 +437,50 @@ def training_losses(
     return losses
 
 
+def refine_losses(
+    net: PolygonNet,
+    imgs: torch.Tensor,
+    gts: torch.Tensor,
+    dense: torch.Tensor,
+    rng: np.random.Generator,
+    rounds: int = 8,
+    grad_rounds: int = 2,
+) -> dict[str, torch.Tensor]:
+    """Refine-only fine-tuning in the evaluation's regime: the encoder and GCN run without gradients, then
+    a random number of simulated corrections (up to `rounds`) is made, as the NoC protocol does (fix the
+    vertex farthest from the outline on its nearest outline point, refine), and the loss is taken on the
+    last `grad_rounds` refines, so the head learns what to do after many clicks, not only the first two."""
+    b = imgs.shape[0]
+    init = torch.from_numpy(geo.init_points()).to(imgs.device)[None].expand(b, -1, -1)
+    with torch.no_grad():
+        feats, outs = net.predict(imgs, init)
+    pts = outs[-1]
+    fixed = torch.zeros(b, pts.shape[1], device=imgs.device)
+    total = int(rng.integers(grad_rounds, rounds + 1))
+    rows = torch.arange(b, device=imgs.device)
+    loss = imgs.new_zeros(())
+    for r in range(total):
+        with torch.no_grad():
+            dist, near = nearest_on_polyline(pts, dense)
+            dist = dist * (1.0 - fixed)
+            j = dist.argmax(dim=1)
+            if rng.random() < 0.15:
+                j = torch.from_numpy(rng.integers(0, pts.shape[1], b)).to(imgs.device)
+            pts = pts.clone()
+            pts[rows, j] = near[rows, j]
+            fixed = fixed.clone()
+            fixed[rows, j] = 1.0
+        if r < total - grad_rounds:
+            with torch.no_grad():
+                pts = net.refine_points(feats, pts, fixed)[-1]
+            continue
+        routs = net.refine_points(feats, pts, fixed)
+        loss = loss + sum(cyclic_l1(o, gts, 1.0 - fixed)[0].mean() for o in routs) / len(routs)
+        pts = routs[-1].detach()
+    loss = loss / grad_rounds
+    return {"refine": loss, "total": loss}
+
+
 def load_val_scenes(folder: str | os.PathLike[str], limit: int = 100) -> list[tuple[np.ndarray, np.ndarray]]:
     """(crop float32 CHW, outline in unit crop coordinates) of the first `limit` val scenes."""
     from paintgan.training.polygon_data import scene_to_crop
@@ -533,7 +577,9 @@ def train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     net = PolygonNet().to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    refine_only = bool(getattr(args, "refine_only", False))
+    params = net.refine.parameters() if refine_only else net.parameters()
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
     step, best = 0, -1.0
     last = out / "last.pt"
     if args.resume and last.is_file():
@@ -549,6 +595,10 @@ def train(args: argparse.Namespace) -> int:
     data = CropDataset(args.data, seed=args.seed + step) if args.data != "synthetic" else None
     val = load_val_scenes(args.val, args.val_count) if args.val else []
     net.train()
+    if refine_only:  # only the refine head learns; batch-norm statistics of the encoder stay as they are
+        for part in (net.encoder, net.gcn, net.mask_head):
+            part.eval()
+            part.requires_grad_(False)
     t0 = time.time()
     acc: dict[str, float] = {}
     while step < args.steps:
@@ -559,7 +609,10 @@ def train(args: argparse.Namespace) -> int:
         else:
             batch = synthetic_batch(args.batch, rng)
         imgs, gts, dense, masks = (t.to(device) for t in batch)
-        losses = training_losses(net, imgs, gts, dense, masks, rng)
+        if refine_only:
+            losses = refine_losses(net, imgs, gts, dense, rng, rounds=args.refine_rounds)
+        else:
+            losses = training_losses(net, imgs, gts, dense, masks, rng)
         opt.zero_grad(set_to_none=True)
         losses["total"].backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -579,7 +632,7 @@ def train(args: argparse.Namespace) -> int:
             _append_log(out, rec)
         if step % args.eval_every == 0 or step == args.steps:
             rec = {"step": step, "train_samples": data.refresh() if data is not None else 0}
-            if val:
+            if val and not refine_only:
                 rec.update({f"val_{k}": v for k, v in evaluate_crops(net, val, device).items()})
             score = rec.get("val_miou", float(step))
             ck = {
@@ -781,6 +834,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--log-every", type=int, default=25)
     t.add_argument("--eval-every", type=int, default=250)
     t.add_argument("--resume", action="store_true")
+    t.add_argument("--refine-only", action="store_true",
+                   help="fine-tune only the refine head over many simulated corrections (warm start first)")
+    t.add_argument("--refine-rounds", type=int, default=8, help="with --refine-only: most corrections simulated")
     t.add_argument(
         "--init-onnx-dir", default=None, help="warm start from shipped ONNX graphs (e.g. models/polygon)"
     )
