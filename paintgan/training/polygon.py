@@ -836,7 +836,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--resume", action="store_true")
     t.add_argument("--refine-only", action="store_true",
                    help="fine-tune only the refine head over many simulated corrections (warm start first)")
-    t.add_argument("--refine-rounds", type=int, default=8, help="with --refine-only: most corrections simulated")
+    t.add_argument("--refine-rounds", type=int, default=8,
+                   help="with --refine-only: the most corrections simulated before the loss")
     t.add_argument(
         "--init-onnx-dir", default=None, help="warm start from shipped ONNX graphs (e.g. models/polygon)"
     )
