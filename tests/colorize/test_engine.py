@@ -128,3 +128,18 @@ def test_hints_outside_are_ignored(colorizer):
     out = colorizer.colorize(img, Hints([PointHint(500, 20, (255, 0, 0))]), kind="lineart")
     assert colorizer.last_warnings and "outside the 60×50 image" in colorizer.last_warnings[0]
     assert abs(int(out[20, 58, 0]) - int(out[20, 58, 1])) < 10  # nothing clamped onto the border
+
+
+def test_lineart_with_alpha_and_16_bit_gray(colorizer):
+    """Bad-input cases of the app and CLI: transparent line art (transparent = paper), 16-bit gray."""
+    ink = lineart_page(64, 48)
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[..., 3] = 255 - ink[..., 0]  # black ink on a transparent sheet
+    out = colorizer.colorize(rgba, Hints([PointHint(20, 20, (0, 0, 255), 2)]))
+    assert out.shape == (48, 64, 3)
+    assert E.detect_input_kind(rgba) == "lineart"
+    assert out[2, 2].min() > 200  # transparent paper is white paper, not black
+    g16 = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (48, 1))
+    out16 = colorizer.colorize(g16, Hints([PointHint(32, 24, (255, 0, 0), 3)]), kind="gray")
+    assert out16.shape == (48, 64, 3) and out16.dtype == np.uint8
+    assert out16[24, 2].max() < 40 and out16[24, 61].min() > 200  # the full 16-bit range is used
