@@ -7,7 +7,9 @@ On colour images (a folder of images, or a prepared split: DIR/val.npy or a .npy
 protocol (positions ~ Normal(centre, size/4) clipped to the image, colour = mean of the 5×5 patch, radius
 2, fixed seed per image) for N in {0, 1, 2, 5, 10, 20, 50}, and reports mean RGB PSNR per N of
 
-* the model (`Colorizer`, full pipeline incl. guided upsampling), when one is installed;
+* the model (`Colorizer`, full pipeline incl. guided upsampling; for line art one flat colour per
+  line-enclosed region, hinted regions in their hints' colour), when one is installed, and for line art
+  also the network's colours without those flats ("no region flats");
 * the classical baseline of the same command: flat fill (× line art) for line art, watershed hint
   propagation keeping L for gray;
 * for gray, "gray as is" (the input L with no colour).
@@ -109,6 +111,8 @@ def evaluate(images: list[np.ndarray], kind: str, colorizer: Any = None, counts:
     from paintgan.inference.colorize.flat import colorize_flat
 
     methods = ["model"] if colorizer is not None else []
+    if colorizer is not None and kind == "lineart":
+        methods.append("smooth")  # the network's colours without per-region flats
     methods += ["baseline"] + (["gray"] if kind == "gray" else [])
     sums = {m: {n: 0.0 for n in counts} for m in methods}
     times = {m: 0.0 for m in methods}
@@ -123,6 +127,11 @@ def evaluate(images: list[np.ndarray], kind: str, colorizer: Any = None, counts:
                 out = colorizer.colorize(inp, hints, kind=kind)
                 times["model"] += time.perf_counter() - t
                 sums["model"][n] += psnr(out, rgb)
+                if "smooth" in sums:
+                    t = time.perf_counter()
+                    out = colorizer.colorize(inp, hints, kind=kind, flat_regions=False)
+                    times["smooth"] += time.perf_counter() - t
+                    sums["smooth"][n] += psnr(out, rgb)
             t = time.perf_counter()
             base = colorize_flat(inp, hints, gap_radius=gap_radius, kind=kind)
             times["baseline"] += time.perf_counter() - t
@@ -136,6 +145,7 @@ def evaluate(images: list[np.ndarray], kind: str, colorizer: Any = None, counts:
             print(f"  {i + 1}/{len(images)} images, {el:.0f} s, ETA {eta:.0f} s", file=sys.stderr)
     k = max(1, len(images))
     names = {"model": f"model ({colorizer.name})" if colorizer is not None else "model",
+             "smooth": f"model ({colorizer.name}), no region flats" if colorizer is not None else "",
              "baseline": ("flat fill (classical)" if kind == "lineart"
                           else "watershed propagation (classical)"),
              "gray": "gray as is"}

@@ -143,3 +143,34 @@ def test_lineart_with_alpha_and_16_bit_gray(colorizer):
     out16 = colorizer.colorize(g16, Hints([PointHint(32, 24, (255, 0, 0), 3)]), kind="gray")
     assert out16.shape == (48, 64, 3) and out16.dtype == np.uint8
     assert out16[24, 2].max() < 40 and out16[24, 61].min() > 200  # the full 16-bit range is used
+
+
+def test_flatten_regions_one_colour_per_region_hints_win():
+    labels = np.ones((20, 30), np.int32)
+    labels[:, 15:] = 2
+    lab = np.zeros((20, 30, 3), np.float32)
+    lab[..., 0] = 50.0
+    lab[:, :15, 1] = np.linspace(0, 40, 15)  # a blotchy region 1
+    lab[:, 15:, 2] = 30.0
+    lab[:, 14, :] = [0.0, 90.0, 90.0]  # an ink column inside region 1 must not count
+    paper = np.ones((20, 30), bool)
+    paper[:, 14] = False
+    out = E.flatten_regions(lab, labels, paper)
+    assert np.ptp(out[:, :15], axis=(0, 1)).max() < 1e-4  # flat
+    assert abs(out[0, 0, 1] - np.linspace(0, 40, 15)[:14].mean()) < 1e-3  # mean over paper pixels only
+    np.testing.assert_allclose(out[0, 20], [50.0, 0.0, 30.0], atol=1e-4)
+    hinted = E.flatten_regions(lab, labels, paper, Hints([PointHint(20, 10, (255, 0, 0), 1)]))
+    assert hinted[5, 25, 1] > 60 and np.ptp(hinted[:, 15:], axis=(0, 1)).max() < 1e-4  # red region 2
+    np.testing.assert_allclose(hinted[:, :15], out[:, :15])  # region 1 untouched
+
+
+def test_lineart_flats_by_default_and_smooth_on_request(colorizer):
+    img = lineart_page(101, 77)
+    h = Hints([PointHint(20, 40, (255, 0, 0), 2)])
+    flat = colorizer.colorize(img, h)
+    inside = flat[20:60, 14:32].reshape(-1, 3)
+    inside = inside[inside.min(1) > 0]  # off the lines
+    assert len(np.unique(inside, axis=0)) <= 3  # one colour (plus the exact-hint disc)
+    assert tuple(flat[30, 25]) == (255, 0, 0)  # the hinted region takes the hint's colour
+    smooth = colorizer.colorize(img, h, flat_regions=False)
+    assert smooth.shape == flat.shape

@@ -33,3 +33,4 @@ def test_eval_with_model(tmp_path, model_root, capsys):
     assert main(["--data", str(tmp_path), "--kind", "lineart", "--json", "--hints", "0,1"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["rows"][0]["key"] == "model"
+    assert [r["key"] for r in res["rows"]] == ["model", "smooth", "baseline"]

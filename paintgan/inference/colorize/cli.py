@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help=_DEVICE_HELP)
     p.add_argument("--mode", default="neural", choices=("neural", "flat"),
                    help="neural (the model) or flat (classical region fill, no model needed)")
+    p.add_argument("--smooth", action="store_true",
+                   help="line art: keep the network's colour variations inside regions (default: one flat "
+                        "colour per line-enclosed region, hinted regions in their hint's colour)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="pages processed in parallel (default 1)")
     p.add_argument("--gap-radius", type=int, default=2, metavar="R",
                    help="flat mode: close line gaps up to 2R pixels (default 2)")
@@ -107,7 +110,8 @@ class _Runner:
 
                 try:
                     kw = {"working_size": self.args.working_size} if self.args.working_size else {}
-                    self._engine = Colorizer(self.args.model, self.args.device, **kw)
+                    self._engine = Colorizer(self.args.model, self.args.device,
+                                             flat_regions=not self.args.smooth, **kw)
                 except ModelError as exc:
                     raise ModelError(f"{exc}; use --mode flat to colour without a model") from None
             return self._engine

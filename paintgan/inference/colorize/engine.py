@@ -358,8 +358,10 @@ class Colorizer:
     """User-guided colorization with one loaded `colorize` model. Thread-safe (one run at a time)."""
 
     def __init__(self, model_name: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto", *,
-                 working_size: int = FINAL_SIZE, preview_size: int = PREVIEW_SIZE) -> None:
+                 working_size: int = FINAL_SIZE, preview_size: int = PREVIEW_SIZE,
+                 flat_regions: bool = True) -> None:
         self._init(_load(model_name, device), working_size, preview_size)
+        self.flat_regions = flat_regions
 
     @classmethod
     def from_loaded(cls, loaded: Any, *, working_size: int = FINAL_SIZE,
@@ -395,6 +397,8 @@ class Colorizer:
                              f"{C.num_ab_bins()} and the manifest lists no ab bin centres")
         self.working_size = int(working_size)
         self.preview_size = int(preview_size)
+        # line art: one colour per line-enclosed region (comic flats; hinted regions take their hint's colour)
+        self.flat_regions = True
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
         self._last: dict[str, Any] | None = None
@@ -462,13 +466,16 @@ class Colorizer:
 
     def colorize(self, image: np.ndarray, hints: Hints | None = None, kind: str = "auto",
                  working_size: int | None = None, *, exact_hints: bool = True, keep_lines: bool = True,
-                 fast: bool = False) -> np.ndarray:
+                 fast: bool = False, flat_regions: bool | None = None) -> np.ndarray:
         """Colorize `image` (gray, line art, RGB or RGBA) -> (H, W, 3) uint8 RGB of exactly its size.
 
         `keep_lines` (line art): multiply the result by the full-resolution line art, so the page's own
         lines stay crisp (as the colorize layer stack does with the line art on top in Multiply).
         `exact_hints`: paint the exact hint colours under the point hints.
-        `fast` (previews): plain bilinear upsampling instead of the edge-aware one."""
+        `fast` (previews): plain bilinear upsampling instead of the edge-aware one.
+        `flat_regions` (line art; default `self.flat_regions`): every line-enclosed region gets one colour,
+        its hints' colour when it has hints (majority vote, as flat fill), else the mean of the network's
+        colours inside it: the flats a comic colourist wants, without the network's blotches."""
         with self._lock:
             t0 = time.perf_counter()
             self.last_timings = {}
@@ -479,7 +486,9 @@ class Colorizer:
             t1 = time.perf_counter()
             lab_low, dist = self.run_network(prep, hints)
             t2 = time.perf_counter()
-            rgb = self.finish(prep, lab_low, hints if exact_hints else None, keep_lines=keep_lines, fast=fast)
+            flat = self.flat_regions if flat_regions is None else flat_regions
+            rgb = self.finish(prep, lab_low, hints if exact_hints else None, keep_lines=keep_lines, fast=fast,
+                              flat_regions=flat and prep.kind == "lineart", region_hints=hints)
             t3 = time.perf_counter()
             W, H = prep.size
             self._last = {"dist": dist, "size": prep.size, "kind": prep.kind, "rgb": rgb,
@@ -489,13 +498,16 @@ class Colorizer:
             return rgb
 
     def finish(self, prep: Prepared, lab_low: np.ndarray, hints: Hints | None = None, *,
-               keep_lines: bool = True, fast: bool = False) -> np.ndarray:
+               keep_lines: bool = True, fast: bool = False, flat_regions: bool = False,
+               region_hints: Hints | None = None) -> np.ndarray:
         """Working-size Lab -> full-resolution RGB uint8 (guided upsampling, gray keeps its L)."""
         W, H = prep.size
         if fast:
             lab = cv2.resize(lab_low, (W, H), interpolation=cv2.INTER_LINEAR)
             if prep.kind == "gray":
                 lab[..., 0] = prep.guide * C.L_SCALE
+            elif flat_regions:
+                lab = flatten_regions(lab, prep.regions(), prep.guide >= LINE_INK, region_hints)
         elif prep.kind == "gray":
             lab = np.empty((H, W, 3), np.float32)
             ab = guided_upsample(prep.guide, lab_low[..., 1:] * (1.0 / C.AB_SCALE), r=2, eps=1e-3,
@@ -509,6 +521,8 @@ class Colorizer:
             step = 2 if W * H > REGION_FULL_RES_PIXELS else 1
             lab = region_upsample(labels[::step, ::step], lab_low, skip=prep.guide[::step, ::step] < LINE_INK,
                                   out_size=(W, H), low_valid=prep.guide_low > CLEAN_SAMPLE)
+            if flat_regions:
+                lab = flatten_regions(lab, labels, prep.guide >= LINE_INK, region_hints)
         else:
             nlab = lab_low * np.array([1.0 / C.L_SCALE, 1.0 / C.AB_SCALE, 1.0 / C.AB_SCALE], np.float32)
             lab = guided_upsample(prep.guide, nlab, r=1, eps=1e-3, I_low=prep.guide_low)
@@ -552,6 +566,31 @@ class Colorizer:
     @staticmethod
     def ab_gamut(L: float, size: int = 256) -> np.ndarray:
         return ab_gamut(L, size)
+
+
+def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
+                    ) -> np.ndarray:
+    """One Lab colour per region of `labels` (H, W, values 1..n): the colour its hints vote for (as flat
+    fill decides it) when it has hints, else the mean of `lab` over its `paper` (non-ink) pixels."""
+    from paintgan.inference.colorize.flat import region_colors
+
+    flat_labels = labels.ravel()
+    n = int(flat_labels.max()) if flat_labels.size else 0
+    w = paper.ravel().astype(np.float64)
+    count = np.bincount(flat_labels, weights=w, minlength=n + 1)
+    all_count = np.bincount(flat_labels, minlength=n + 1).astype(np.float64)
+    means = np.empty((n + 1, 3), np.float32)
+    for ch in range(3):
+        v = lab[..., ch].ravel()
+        s_paper = np.bincount(flat_labels, weights=v * w, minlength=n + 1)
+        s_all = np.bincount(flat_labels, weights=v, minlength=n + 1)
+        means[:, ch] = np.where(count > 0, s_paper / np.maximum(count, 1e-9),
+                                s_all / np.maximum(all_count, 1))
+    if hints is not None and (hints.points or hints.strokes):
+        colors, hinted = region_colors(labels, n, hints)
+        if hinted.any():
+            means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
+    return means[labels]
 
 
 def impose_point_colors(rgb: np.ndarray, hints: Hints, L: np.ndarray | None = None) -> None:
