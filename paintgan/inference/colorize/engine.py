@@ -502,12 +502,13 @@ class Colorizer:
                region_hints: Hints | None = None) -> np.ndarray:
         """Working-size Lab -> full-resolution RGB uint8 (guided upsampling, gray keeps its L)."""
         W, H = prep.size
+        if prep.kind == "lineart" and flat_regions:
+            rgb = flat_region_rgb(prep.regions(), lab_low, prep.guide >= LINE_INK, region_hints)
+            return self._finish_rgb(prep, rgb, hints, keep_lines=keep_lines)
         if fast:
             lab = cv2.resize(lab_low, (W, H), interpolation=cv2.INTER_LINEAR)
             if prep.kind == "gray":
                 lab[..., 0] = prep.guide * C.L_SCALE
-            elif flat_regions:
-                lab = flatten_regions(lab, prep.regions(), prep.guide >= LINE_INK, region_hints)
         elif prep.kind == "gray":
             lab = np.empty((H, W, 3), np.float32)
             ab = guided_upsample(prep.guide, lab_low[..., 1:] * (1.0 / C.AB_SCALE), r=2, eps=1e-3,
@@ -521,14 +522,17 @@ class Colorizer:
             step = 2 if W * H > REGION_FULL_RES_PIXELS else 1
             lab = region_upsample(labels[::step, ::step], lab_low, skip=prep.guide[::step, ::step] < LINE_INK,
                                   out_size=(W, H), low_valid=prep.guide_low > CLEAN_SAMPLE)
-            if flat_regions:
-                lab = flatten_regions(lab, labels, prep.guide >= LINE_INK, region_hints)
         else:
             nlab = lab_low * np.array([1.0 / C.L_SCALE, 1.0 / C.AB_SCALE, 1.0 / C.AB_SCALE], np.float32)
             lab = guided_upsample(prep.guide, nlab, r=1, eps=1e-3, I_low=prep.guide_low)
             lab *= np.array([C.L_SCALE, C.AB_SCALE, C.AB_SCALE], np.float32)
         rgb = lab_to_rgb_u8(lab)
         del lab
+        return self._finish_rgb(prep, rgb, hints, keep_lines=keep_lines)
+
+    @staticmethod
+    def _finish_rgb(prep: Prepared, rgb: np.ndarray, hints: Hints | None, *, keep_lines: bool) -> np.ndarray:
+        """The page's own lines multiplied on (line art), exact hint colours imposed."""
         if prep.kind == "lineart" and keep_lines:
             line = cv2.cvtColor(cv2.convertScaleAbs(prep.guide, alpha=255.0), cv2.COLOR_GRAY2RGB)
             cv2.multiply(rgb, line, dst=rgb, scale=1.0 / 255.0)
@@ -568,29 +572,75 @@ class Colorizer:
         return ab_gamut(L, size)
 
 
-def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
-                    ) -> np.ndarray:
-    """One Lab colour per region of `labels` (H, W, values 1..n): the colour its hints vote for (as flat
-    fill decides it) when it has hints, else the mean of `lab` over its `paper` (non-ink) pixels."""
+def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None,
+                     n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(means (n + 1, 3) float32 Lab, present (n + 1,) bool) per region of `labels` (values 1..n): the
+    colour its hints vote for (as flat fill decides it) when it has hints, else the mean of `lab` over its
+    `paper` (non-ink) pixels, or over all its pixels when it has none. `present`: the region has a pixel
+    in `labels` (callers may pass a subsampled label image and fill in the regions it misses)."""
     from paintgan.inference.colorize.flat import region_colors
 
     flat_labels = labels.ravel()
-    n = int(flat_labels.max()) if flat_labels.size else 0
-    w = paper.ravel().astype(np.float64)
+    if n is None:
+        n = int(flat_labels.max()) if flat_labels.size else 0
+    w = paper.ravel().astype(np.float32)
     count = np.bincount(flat_labels, weights=w, minlength=n + 1)
     all_count = np.bincount(flat_labels, minlength=n + 1).astype(np.float64)
-    means = np.empty((n + 1, 3), np.float32)
+    means = np.zeros((n + 1, 3), np.float32)
     for ch in range(3):
-        v = lab[..., ch].ravel()
+        v = np.ascontiguousarray(lab[..., ch]).ravel()
         s_paper = np.bincount(flat_labels, weights=v * w, minlength=n + 1)
         s_all = np.bincount(flat_labels, weights=v, minlength=n + 1)
         means[:, ch] = np.where(count > 0, s_paper / np.maximum(count, 1e-9),
                                 s_all / np.maximum(all_count, 1))
+    present = all_count > 0
     if hints is not None and (hints.points or hints.strokes):
         colors, hinted = region_colors(labels, n, hints)
         if hinted.any():
             means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
+            present |= hinted
+    return means, present
+
+
+def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
+                    ) -> np.ndarray:
+    """One Lab colour per region of `labels` (see `region_lab_means`), as an image like `lab`."""
+    means, _ = region_lab_means(lab, labels, paper, hints)
     return means[labels]
+
+
+def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
+                    step: int | None = None) -> np.ndarray:
+    """Full-resolution RGB uint8 with one colour per region: the network's Lab (`lab_low`, working size)
+    upsampled bilinearly to the label grid subsampled by `step` (default: about the working size — the
+    network has no finer detail), averaged per region (regions the subsampled grid misses are filled from
+    their own pixels), hints' colours (voted on the full-resolution regions) for hinted regions; the palette
+    is converted to RGB once and gathered, so a page costs a few table lookups per pixel."""
+    from paintgan.inference.colorize.flat import region_colors
+
+    H, W = labels.shape
+    if step is None:
+        step = max(1, min(H // max(1, lab_low.shape[0]), W // max(1, lab_low.shape[1])))
+    sub = labels[::step, ::step]
+    lab_s = cv2.resize(lab_low, (sub.shape[1], sub.shape[0]), interpolation=cv2.INTER_LINEAR)
+    n = int(labels.max())
+    means, present = region_lab_means(lab_s, sub, paper[::step, ::step], None, n)
+    missing = ~present
+    missing[0] = False
+    if missing.any():
+        ys, xs = np.nonzero(missing[labels])
+        lbl = labels[ys, xs]
+        vals = lab_s[np.minimum(ys // step, sub.shape[0] - 1), np.minimum(xs // step, sub.shape[1] - 1)]
+        cnt = np.bincount(lbl, minlength=n + 1)
+        for ch in range(3):
+            sums = np.bincount(lbl, weights=vals[:, ch], minlength=n + 1)
+            means[missing, ch] = (sums / np.maximum(cnt, 1))[missing]
+    if hints is not None and (hints.points or hints.strokes):
+        colors, hinted = region_colors(labels, n, hints)
+        if hinted.any():
+            means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
+    palette = lab_to_rgb_u8(means[None])[0]
+    return palette[labels]
 
 
 def impose_point_colors(rgb: np.ndarray, hints: Hints, L: np.ndarray | None = None) -> None:
