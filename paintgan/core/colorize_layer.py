@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 INPUT_KINDS = ("auto", "lineart", "gray")
 MODES = ("neural", "flat")
-SETTINGS = ("input_kind", "model", "mode", "gap_radius", "fill_unhinted")
+SETTINGS = ("input_kind", "model", "mode", "gap_radius", "fill_unhinted", "flat_regions")
 HINTS_BLOB = "hints.json"
 
 
@@ -39,7 +39,8 @@ HINTS_BLOB = "hints.json"
 class ColorizeLayer(Layer):
     def __init__(self, name: str = "Colorize", *, source_id: str | None = None, source_name: str = "",
                  hints: Hints | None = None, input_kind: str = "auto", model: str = "colorize",
-                 mode: str = "neural", gap_radius: int = 2, fill_unhinted: bool = False, **kw: Any) -> None:
+                 mode: str = "neural", gap_radius: int = 2, fill_unhinted: bool = False,
+                 flat_regions: bool = True, **kw: Any) -> None:
         super().__init__(name, **kw)
         self.source_id = source_id
         self.source_name = source_name
@@ -49,8 +50,9 @@ class ColorizeLayer(Layer):
         self.mode = "neural"
         self.gap_radius = 2
         self.fill_unhinted = False
+        self.flat_regions = True  # neural line art: one colour per line-enclosed region
         self._apply_settings(dict(input_kind=input_kind, model=model, mode=mode, gap_radius=gap_radius,
-                                  fill_unhinted=fill_unhinted))
+                                  fill_unhinted=fill_unhinted, flat_regions=flat_regions))
         self.result: np.ndarray | None = None  # straight RGBA uint8, document-sized, at (0, 0)
         self.result_generation = -1
         self.stale = True
@@ -94,7 +96,7 @@ class ColorizeLayer(Layer):
                 raise ValueError(f"mode must be one of {', '.join(MODES)}, got {v!r}")
             if k == "gap_radius":
                 v = max(0, int(v))
-            if k == "fill_unhinted":
+            if k in ("fill_unhinted", "flat_regions"):
                 v = bool(v)
             if k == "model":
                 v = str(v)
@@ -163,6 +165,7 @@ class ColorizeLayer(Layer):
         hints = self.hints.copy()
         mode, kind, gap, fill, model = (self.mode, self.input_kind, self.gap_radius, self.fill_unhinted,
                                         self.model)
+        flats = self.flat_regions
 
         def run() -> np.ndarray:
             if mode == "flat":
@@ -178,7 +181,7 @@ class ColorizeLayer(Layer):
                 from paintgan.inference.colorize.engine import Colorizer
 
                 eng = Colorizer(model)
-            return as_rgba8(eng.colorize(pixels, hints, kind=kind))
+            return as_rgba8(eng.colorize(pixels, hints, kind=kind, flat_regions=flats))
 
         return self.generation, run
 
@@ -231,6 +234,7 @@ class ColorizeLayer(Layer):
             "mode": self.mode,
             "gap-radius": str(self.gap_radius),
             "fill-unhinted": "true" if self.fill_unhinted else "false",
+            "flat-regions": "true" if self.flat_regions else "false",
             "stale": "true" if self.stale else "false",
         }
         return LayerState(self.kind, self.props(), None if self.result is None else self.result.copy(),
@@ -253,6 +257,7 @@ class ColorizeLayer(Layer):
         with contextlib.suppress(ValueError):
             settings["gap_radius"] = int(a.get("gap-radius", "2"))
         settings["fill_unhinted"] = a.get("fill-unhinted", "false") == "true"
+        settings["flat_regions"] = a.get("flat-regions", "true") != "false"
         layer._apply_settings(settings)
         blob = state.blobs.get(HINTS_BLOB)
         if blob:

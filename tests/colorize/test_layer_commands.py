@@ -101,6 +101,12 @@ def test_settings_command(setup):
     assert layer.gap_radius == 2
     with pytest.raises(ValueError):
         SetColorizeSettings(layer, mode="magic")
+    assert layer.flat_regions
+    stack.push(SetColorizeSettings(layer, flat_regions=False))
+    assert not layer.flat_regions and layer.stale
+    assert layer_from_state(layer.export_state()).flat_regions is False  # persisted
+    stack.undo()
+    assert layer.flat_regions
 
 
 def test_persistence_roundtrip(setup):

@@ -108,3 +108,28 @@ def test_bridge_delivers_on_gui_thread_and_drops_stale(qtbot) -> None:  # type: 
     qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
     bridge.shutdown()
     assert bridge.request("ch", slow, 4, generation=4) is None
+
+
+def test_flat_regions_checkbox_is_an_undoable_setting(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    panel = window.colorize_panel
+    panel.refresh_models()
+    layer = colorize_window(window, mode="neural")
+    window.colors.set_fg(RED)
+    click(window, *RINGS[0])
+    qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
+    assert panel.flats.isEnabled() and panel.flats.isChecked()
+    ring = layer.result[95:145, 55:105, :3].reshape(-1, 3)  # inside the clicked ring, off its lines
+    ring = ring[ring.min(1) > 40]
+    assert len(np.unique(ring, axis=0)) <= 3  # one flat colour (+ the exact-hint disc)
+    flat_result = layer.result.copy()
+    panel.flats.click()  # real checkbox: one undoable settings step
+    assert not layer.flat_regions
+    qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
+    assert not np.array_equal(layer.result, flat_result)
+    window.undo()
+    assert layer.flat_regions
+    qtbot.waitUntil(panel.flats.isChecked, timeout=2000)  # the panel follows the document
+    qtbot.waitUntil(lambda: window.colorize.is_exact(layer), timeout=20000)
+    assert np.array_equal(layer.result, flat_result)  # the earlier result comes back

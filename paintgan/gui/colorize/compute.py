@@ -45,6 +45,7 @@ class Job:
     fill_unhinted: bool
     working_size: int
     previous: np.ndarray | None  # the layer's current result (for the dirty rectangle)
+    flat_regions: bool = True  # neural line art: one colour per line-enclosed region
 
 
 @dataclass
@@ -359,7 +360,7 @@ def neural_preview(colorizer: Any, job: Job, pages: PageCache | None = None) -> 
     H, W = job.source.shape[:2]
     hints = job.hints.scaled((W, H), (small.shape[1], small.shape[0])) if f != 1.0 else job.hints
     rgb_small = colorizer.colorize(small, hints, kind=job.kind, working_size=colorizer.preview_size,
-                                   keep_lines=False, fast=True)
+                                   keep_lines=False, fast=True, flat_regions=job.flat_regions)
     last, last_hints = pages.swap_preview(rgb_small, job.hints) if pages is not None else (None, None)
     prev = job.previous
     box: Rect | None = None
@@ -400,7 +401,8 @@ def neural_preview(colorizer: Any, job: Job, pages: PageCache | None = None) -> 
 
 
 def neural_full(colorizer: Any, job: Job) -> JobResult:
-    rgb = colorizer.colorize(job.source, job.hints, kind=job.kind, working_size=job.working_size)
+    rgb = colorizer.colorize(job.source, job.hints, kind=job.kind, working_size=job.working_size,
+                             flat_regions=job.flat_regions)
     rgba = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
     return JobResult(job, rgba, changed_rect(job.previous, rgba), suggest_scale=1.0)
 

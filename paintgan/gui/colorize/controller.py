@@ -247,7 +247,8 @@ class ColorizeController(SessionObserver, QObject):
         return None if got is None else got[2]
 
     def _cache_key(self, layer: ColorizeLayer, version: int, kind: str, mode: str) -> tuple[Any, ...]:
-        return (layer.id, version, kind, mode, layer.gap_radius, layer.fill_unhinted, self.working_size,
+        return (layer.id, version, kind, mode, layer.gap_radius, layer.fill_unhinted, layer.flat_regions,
+                self.working_size,
                 layer.model if mode == "neural" else "", hints_key(layer.hints))
 
     def effective_mode(self, layer: ColorizeLayer) -> str:
@@ -282,7 +283,7 @@ class ColorizeController(SessionObserver, QObject):
                     if not cached and px.shape[0] * px.shape[1] > SMALL_PAGE and kind != "gray":
                         stage = "preview"
         job = Job(layer.id, layer.generation, stage, px, version, layer.hints.copy(), kind, mode,
-                  layer.gap_radius, layer.fill_unhinted, self.working_size, previous)
+                  layer.gap_radius, layer.fill_unhinted, self.working_size, previous, layer.flat_regions)
         fn: Any
         if mode == "flat":
             eng = self._flat.setdefault(layer.id, FlatEngine())

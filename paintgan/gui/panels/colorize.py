@@ -117,6 +117,9 @@ class ColorizePanel(QWidget):
         self.work_size.setToolTip("Long side at which the model runs for the final result")
         self.show_hints = QCheckBox("Show hints")
         self.show_hints.setChecked(True)
+        self.flats = QCheckBox("Flat colour per region")
+        self.flats.setToolTip("Line art, neural mode: every line-enclosed region takes one colour (its "
+                              "hints' colour, else the model's); off: the model's shading inside regions")
 
         form = QFormLayout()
         form.addRow("Input", self.kind)
@@ -125,6 +128,7 @@ class ColorizePanel(QWidget):
         form.addRow(self.reason)
         form.addRow("Gap closing", self.gap)
         form.addRow("Working size", self.work_size)
+        form.addRow(self.flats)
 
         self.apply_btn = QPushButton("Apply")
         self.apply_btn.setToolTip("Turn the colours into an ordinary paint layer")
@@ -182,6 +186,7 @@ class ColorizePanel(QWidget):
         self.model.currentIndexChanged.connect(self._model_changed)
         self.gap.valueChanged.connect(lambda v: self._set(gap_radius=int(v)))
         self.gap.editingFinished.connect(self._close_merge)
+        self.flats.toggled.connect(lambda on: self._set(flat_regions=bool(on)))
         self.work_size.currentIndexChanged.connect(self._size_changed)
         self.show_hints.toggled.connect(overlay.set_visible)
         self.apply_btn.clicked.connect(self.apply_result)
@@ -238,7 +243,7 @@ class ColorizePanel(QWidget):
         self._syncing = True
         try:
             enabled = layer is not None
-            for w in (self.kind, self.mode, self.gap, self.work_size, self.apply_btn):
+            for w in (self.kind, self.mode, self.gap, self.work_size, self.flats, self.apply_btn):
                 w.setEnabled(enabled)
             self.model.setEnabled(enabled and self.controller.models.usable)
             if layer is None:
@@ -253,6 +258,8 @@ class ColorizePanel(QWidget):
                     self.model.setCurrentIndex(i)
                 self.gap.setValue(layer.gap_radius)
                 self.gap.setEnabled(layer.mode == "flat")
+                self.flats.setChecked(layer.flat_regions)
+                self.flats.setEnabled(layer.mode == "neural")
                 self.work_size.setCurrentIndex(max(0, self.work_size.findData(self.controller.working_size)))
                 self.palette_grid.set_colors([(c, "") for c in layer.hints.palette])
                 self.apply_btn.setEnabled(layer.result is not None)
