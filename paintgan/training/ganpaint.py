@@ -6,7 +6,8 @@ Generator (ProGAN-like, no batch norm, so train and eval behave the same):
                      --ImageNet---->  image [N, 3, S, S] in [-1, 1]  (S = 64 or 128)
 
 FeatureNet: pixel-norm(z) -> linear -> 4x4x256 -> conv 3x3 -> up x2 -> conv 3x3 -> pixel-norm -> ReLU.
-ImageNet: conv stages 8 -> 16 -> 32 -> 64 (-> 128), nearest upsampling, leaky ReLU + pixel-norm, tanh RGB.
+ImageNet: conv stages 8 -> 16 -> 32 -> 64 (-> 128, 32 channels wide), nearest upsampling,
+leaky ReLU + pixel-norm, tanh RGB.
 Discriminator: spectrally normalised strided convs 64 -> 4 with a minibatch-stddev feature, hinge loss,
 lazy R1 on real images (gamma 0.05 every 8 steps); the generator also gets the MSGAN mode-seeking term
 (Mao et al. 2019: mean|z1-z2| / mean|G(z1)-G(z2)|, weight 0.1).
@@ -16,7 +17,10 @@ An exponential moving average of the generator's weights is what gets exported.
 
 Commands:
     python -m paintgan.training.ganpaint train --out runs/ganpaint [--steps N] [--resume] [--size 64|128]
-        [--threads 1] [--batch 16] [--init-onnx-dir models/ganpaint]
+        [--threads 1] [--batch 16] [--init-onnx-dir models/ganpaint] [--warmup-steps N]
+    python -m paintgan.training.ganpaint train --size 128 --grow-from runs/ganpaint/ckpt.pt \
+        --out runs/ganpaint128 [--warmup-steps 100]
+        (--grow-from also takes a 64 ONNX model dir; the grown generator starts as the 64 one upsampled)
     python -m paintgan.training.ganpaint train-segmenter --out runs/ganpaint [--minutes 4] [--size 64]
     python -m paintgan.training.ganpaint export --run runs/ganpaint --model-dir models/ganpaint
         [--name ganpaint]
@@ -78,7 +82,9 @@ class FeatureNet(nn.Module):
 
 
 def _image_channels(size: int) -> list[int]:
-    return [128, 64, 32, 16] + ([16] if size >= 128 else [])
+    # The 128 stage is 32 wide: twice the 16 channels before it, so a grown generator can start out
+    # as exactly the 64 generator upsampled (see grow_generator: each channel as the pair x, -x).
+    return [128, 64, 32, 16] + ([32] if size >= 128 else [])
 
 
 class ImageNet(nn.Module):
@@ -226,6 +232,61 @@ def load_onnx_init(g: Generator, onnx_dir: str | os.PathLike[str]) -> int:
     return copied
 
 
+def grow_generator(g: Generator, src: Generator) -> int:
+    """Warm start a 128 generator `g` from a 64 generator `src`: copy the FeatureNet and the shared
+    ImageNet body (8 -> 64), and set the extra 128 block so that `g(z)` equals the nearest-neighbour
+    upsampling of `src(z)` at init: the 16 -> 32 conv maps channel i to the pair (x_i, -x_i) (3x3 kernel,
+    centre tap only), and to_rgb reads c * (lrelu(x_i) - lrelu(-x_i)) = 1.2 c x_i, where c undoes the
+    pixel-norm's constant rescaling (input channels are unit mean square, so the 32 pair channels have
+    mean square (1 + 0.2^2) / 2 = 0.52). The feature layer (256 x 8 x 8) is unchanged.
+    Returns the number of tensors copied from `src`."""
+    if src.size != 64 or g.size != 128:
+        raise ValueError("grow_generator grows a 64 generator into a 128 one")
+    g.features.load_state_dict(src.features.state_dict())
+    sd = g.image.state_dict()
+    copied = len(src.features.state_dict())
+    for k, v in src.image.body.state_dict().items():
+        key = f"body.{k}"
+        if key not in sd or sd[key].shape != v.shape:
+            raise ValueError(f"unexpected layer {key} in the 64 generator")
+        sd[key] = v.clone()
+        copied += 1
+    last = max(int(k.split(".")[1]) for k in sd if k.startswith("body."))  # the new 16 -> 32 conv
+    c_in = src.image.to_rgb.weight.shape[1]
+    w = torch.zeros_like(sd[f"body.{last}.weight"])
+    for i in range(c_in):
+        w[2 * i, i, 1, 1] = 1.0
+        w[2 * i + 1, i, 1, 1] = -1.0
+    sd[f"body.{last}.weight"] = w
+    sd[f"body.{last}.bias"] = torch.zeros_like(sd[f"body.{last}.bias"])
+    slope = 0.2
+    c = float(np.sqrt((1 + slope * slope) / 2)) / (1 + slope)
+    w_rgb = src.image.to_rgb.weight.detach()  # [3, 16, 1, 1]
+    new_rgb = torch.zeros_like(sd["to_rgb.weight"])
+    new_rgb[:, 0::2] = c * w_rgb
+    new_rgb[:, 1::2] = -c * w_rgb
+    sd["to_rgb.weight"] = new_rgb
+    sd["to_rgb.bias"] = src.image.to_rgb.bias.detach().clone()
+    g.image.load_state_dict(sd)
+    return copied
+
+
+def load_grow_source(path: str | os.PathLike[str]) -> Generator:
+    """The 64 generator to grow from: a training checkpoint (its EMA weights) or a shipped ONNX dir."""
+    path = Path(path)
+    src = Generator(64)
+    if path.is_dir():
+        n = load_onnx_init(src, path)
+        if n != len(src.state_dict()):
+            raise SystemExit(f"{path}: only {n} of {len(src.state_dict())} tensors matched a 64 generator")
+        return src
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    if ck["size"] != 64:
+        raise SystemExit(f"{path} is a size {ck['size']} checkpoint; --grow-from needs a 64 one")
+    src.load_state_dict(ck["G_ema"])
+    return src
+
+
 # ----------------------------------------------------------------------------------------------- training
 
 
@@ -250,7 +311,14 @@ def train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     G, D = Generator(args.size), Discriminator(args.size)
     G_ema = Generator(args.size)
-    optG = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.9))
+    if args.freeze_features:  # keep the edited 8x8 layer (and so its dissection) as warm-started
+        G.features.requires_grad_(False)
+    if args.train_top_only:  # a grown generator: train only the new 128 block and to_rgb (local detail)
+        G.requires_grad_(False)
+        top = max(int(k.split(".")[0]) for k, _ in G.image.body.named_parameters())
+        G.image.body[top].requires_grad_(True)
+        G.image.to_rgb.requires_grad_(True)
+    optG = torch.optim.Adam([p for p in G.parameters() if p.requires_grad], lr=args.lr, betas=(0.0, 0.9))
     optD = torch.optim.Adam(D.parameters(), lr=args.lr_d or args.lr, betas=(0.0, 0.9))
     step = 0
     if args.resume and ckpt_path.is_file():
@@ -260,14 +328,25 @@ def train(args: argparse.Namespace) -> int:
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
         G_ema.load_state_dict(ck["G_ema"])
-        optG.load_state_dict(ck["optG"])
+        try:
+            optG.load_state_dict(ck["optG"])
+        except ValueError:  # the trained parameter set changed (--freeze-features): fresh G optimizer
+            print("generator optimizer state does not match: starting it afresh", flush=True)
         optD.load_state_dict(ck["optD"])
         step = int(ck["step"])
         print(f"resumed from {ckpt_path} at step {step}", flush=True)
     else:
-        if args.init_onnx_dir:
+        if args.grow_from:
+            if args.size != 128:
+                raise SystemExit("--grow-from grows a 64 generator into --size 128")
+            n = grow_generator(G, load_grow_source(args.grow_from))
+            print(f"grown from {args.grow_from}: {n} tensors copied, 128 block = upsampled 64", flush=True)
+        elif args.init_onnx_dir:
             n = load_onnx_init(G, args.init_onnx_dir)
             print(f"warm start: {n} tensors from {args.init_onnx_dir}", flush=True)
+        if args.init_d:  # borrow a discriminator of the same size (e.g. from an earlier run)
+            D.load_state_dict(torch.load(args.init_d, map_location="cpu", weights_only=False)["D"])
+            print(f"discriminator from {args.init_d}", flush=True)
         G_ema.load_state_dict(G.state_dict())
     G_ema.eval().requires_grad_(False)
     data = SceneStream(args.size, args.seed + step)
@@ -296,6 +375,13 @@ def train(args: argparse.Namespace) -> int:
         optD.zero_grad(set_to_none=True)
         loss_d.backward()
         optD.step()
+        if step < args.d_warmup:  # discriminator warm-up: a fresh D against a warm-started G, G unchanged
+            step += 1
+            ld = float(loss_d.detach())
+            stats["loss_d"] = 0.9 * stats.get("loss_d", ld) + 0.1 * ld
+            if step % args.log_every == 0:
+                _log(out, {"step": step, "d_warmup": True, "sec": round(time.time() - t0, 1), **stats})
+            continue
         # --- generator
         z = torch.randn(args.batch, Z_DIM)
         fake = G(z)
@@ -309,9 +395,14 @@ def train(args: argparse.Namespace) -> int:
             stats["ms"] = float(ms.detach())
         optG.zero_grad(set_to_none=True)
         loss_g.backward()
+        if args.warmup_steps > 0:  # ramp G's learning rate up (fresh Adam state on warm-started weights)
+            for grp in optG.param_groups:
+                grp["lr"] = args.lr * min(1.0, (step + 1 - args.d_warmup) / args.warmup_steps)
         optG.step()
         step += 1
-        decay = min(args.ema, (1 + step) / (10 + step))
+        # a warm-started EMA is already a good generator: average at the full decay from the start
+        warm = bool(args.grow_from or args.init_onnx_dir)
+        decay = args.ema if warm else min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, p in zip(G_ema.parameters(), G.parameters()):
                 pe.lerp_(p, 1 - decay)
@@ -612,6 +703,18 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--log-every", type=int, default=25)
     t.add_argument("--ckpt-every", type=int, default=100)
     t.add_argument("--init-onnx-dir", default=None, help="warm start from shipped ONNX graphs")
+    t.add_argument(
+        "--grow-from",
+        default=None,
+        help="grow a 64 generator (ckpt.pt or ONNX dir) into --size 128, starting as its upsampled image",
+    )
+    t.add_argument("--d-warmup", type=int, default=0, help="first train only D for this many steps")
+    t.add_argument("--freeze-features", action="store_true", help="do not train the FeatureNet")
+    t.add_argument("--train-top-only", action="store_true", help="train only the last image block and to_rgb")
+    t.add_argument("--init-d", default=None, help="start D from this checkpoint's D (same --size)")
+    t.add_argument(
+        "--warmup-steps", type=int, default=0, help="linear warm-up of the generator learning rate"
+    )
     t.set_defaults(func=train)
     s = sub.add_parser("train-segmenter", help="train the scene segmenter used for dissection")
     s.add_argument("--out", default="runs/ganpaint")
