@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from paintgan.core.blend import straight_u8_to_premul_f32
 from paintgan.core.geometry import Rect
-from paintgan.core.layers import Layer, LayerState, as_rgba8, layer_kind
+from paintgan.core.layers import Layer, LayerState, ResultImageLayer, as_rgba8, layer_kind
 from paintgan.io.hints import Hints, dump_hints, parse_hints
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ HINTS_BLOB = "hints.json"
 
 
 @layer_kind("colorize")
-class ColorizeLayer(Layer):
+class ColorizeLayer(ResultImageLayer):
     def __init__(self, name: str = "Colorize", *, source_id: str | None = None, source_name: str = "",
                  hints: Hints | None = None, input_kind: str = "auto", model: str = "colorize",
                  mode: str = "neural", gap_radius: int = 2, fill_unhinted: bool = False,
@@ -190,31 +189,7 @@ class ColorizeLayer(Layer):
         `set_result`)."""
         return self.colorize_job(doc, engine)[1]()
 
-    # -- layer protocol -------------------------------------------------------------------------
-    has_u8_pixels = True
-
-    def read_u8(self, rect: Rect) -> np.ndarray | None:
-        if self.result is None:
-            return None
-        h, w = self.result.shape[:2]
-        inter = rect.intersected(Rect(0, 0, w, h))
-        if inter.is_empty():
-            return None
-        out = np.zeros((rect.h, rect.w, 4), np.uint8)
-        out[inter.y - rect.y:inter.y1 - rect.y, inter.x - rect.x:inter.x1 - rect.x] = \
-            self.result[inter.y:inter.y1, inter.x:inter.x1]
-        return out
-
-    def render(self, rect: Rect) -> np.ndarray | None:
-        buf = self.read_u8(rect)
-        return None if buf is None else straight_u8_to_premul_f32(buf)
-
-    def bounds(self) -> Rect | None:
-        if self.result is None:
-            return None
-        h, w = self.result.shape[:2]
-        return Rect(0, 0, w, h)
-
+    # -- layer protocol (read_u8/render/bounds come from ResultImageLayer) -----------------------
     def translate(self, dx: int, dy: int) -> None:
         """Canvas resize/crop: the hints move with the page; the cached result is dropped (stale)."""
         self.hints = _translated(self.hints, dx, dy)

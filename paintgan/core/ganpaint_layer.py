@@ -34,9 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from paintgan.core.blend import straight_u8_to_premul_f32
 from paintgan.core.geometry import Rect
-from paintgan.core.layers import Layer, LayerState, as_rgba8, layer_kind
+from paintgan.core.layers import LayerState, ResultImageLayer, as_rgba8, layer_kind
 
 if TYPE_CHECKING:
     from paintgan.core.document import Document
@@ -155,7 +154,7 @@ def upscale(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------- layer
 @layer_kind("ganpaint")
-class GanPaintLayer(Layer):
+class GanPaintLayer(ResultImageLayer):
     def __init__(self, name: str = "GANPaint", *, model: str = "ganpaint", seed: int = 0,
                  image_size: tuple[int, int] = (64, 64), strokes: Sequence[GanStroke] = (),
                  **kw: Any) -> None:
@@ -252,31 +251,7 @@ class GanPaintLayer(Layer):
         self.set_result(image, gen, rgba=rgba)
         return image
 
-    # -- layer protocol -------------------------------------------------------------------------
-    has_u8_pixels = True
-
-    def read_u8(self, rect: Rect) -> np.ndarray | None:
-        if self.result is None:
-            return None
-        h, w = self.result.shape[:2]
-        inter = rect.intersected(Rect(0, 0, w, h))
-        if inter.is_empty():
-            return None
-        out = np.zeros((rect.h, rect.w, 4), np.uint8)
-        out[inter.y - rect.y:inter.y1 - rect.y, inter.x - rect.x:inter.x1 - rect.x] = \
-            self.result[inter.y:inter.y1, inter.x:inter.x1]
-        return out
-
-    def render(self, rect: Rect) -> np.ndarray | None:
-        buf = self.read_u8(rect)
-        return None if buf is None else straight_u8_to_premul_f32(buf)
-
-    def bounds(self) -> Rect | None:
-        if self.result is None:
-            return None
-        h, w = self.result.shape[:2]
-        return Rect(0, 0, w, h)
-
+    # -- layer protocol (read_u8/render/bounds come from ResultImageLayer) -----------------------
     def translate(self, dx: int, dy: int) -> None:
         """Canvas resize/crop: the scene is re-rendered at the new page size (the strokes live in model
         pixels, so they do not move)."""

@@ -247,6 +247,36 @@ class RasterLayer(Layer):
         return layer
 
 
+class ResultImageLayer(Layer):
+    """Base of model-backed layers (colorize, GANPaint): they show a cached straight-RGBA8 image `result`
+    (document-sized, at (0, 0); None: nothing yet) that a computation produced, not painted tiles."""
+
+    result: np.ndarray | None = None
+    has_u8_pixels = True
+
+    def read_u8(self, rect: Rect) -> np.ndarray | None:
+        if self.result is None:
+            return None
+        h, w = self.result.shape[:2]
+        inter = rect.intersected(Rect(0, 0, w, h))
+        if inter.is_empty():
+            return None
+        out = np.zeros((rect.h, rect.w, 4), np.uint8)
+        out[inter.y - rect.y:inter.y1 - rect.y, inter.x - rect.x:inter.x1 - rect.x] = \
+            self.result[inter.y:inter.y1, inter.x:inter.x1]
+        return out
+
+    def render(self, rect: Rect) -> np.ndarray | None:
+        buf = self.read_u8(rect)
+        return None if buf is None else straight_u8_to_premul_f32(buf)
+
+    def bounds(self) -> Rect | None:
+        if self.result is None:
+            return None
+        h, w = self.result.shape[:2]
+        return Rect(0, 0, w, h)
+
+
 @layer_kind("group")
 class GroupLayer(Layer):
     """A group composites its children (bottom first) in isolation, then blends as one layer."""
