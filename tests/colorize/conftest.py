@@ -10,16 +10,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ -> `import helpers_onnx`
 
 from colorize_helpers import make_colorize_model
+from user_dirs import isolated_user_dirs
 
 from paintgan.inference import paths
 
 
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path_factory, monkeypatch):
-    base = tmp_path_factory.mktemp("user")
-    monkeypatch.delenv(paths.MODEL_PATH_ENV, raising=False)
-    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
-    with paths.override_user_dirs(base / "data", base / "cache"):
+    with isolated_user_dirs(tmp_path_factory.mktemp("user"), monkeypatch):
         yield
 
 

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from user_dirs import isolated_user_dirs
 
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.core.document import Document
@@ -17,7 +18,6 @@ from paintgan.core.layers import RasterLayer
 from paintgan.gui.colorize.setup import make_colorize_stack
 from paintgan.gui.main_window import MainWindow
 from paintgan.gui.session import DocumentSession
-from paintgan.inference import paths
 from tests.gui.helpers import click, drag, key
 
 RED, BLUE, GREEN = (220, 30, 30), (30, 60, 220), (40, 180, 60)
@@ -27,9 +27,7 @@ RINGS = ((80, 120), (240, 120))
 @pytest.fixture(autouse=True)
 def no_models(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     base = tmp_path_factory.mktemp("user")
-    monkeypatch.setenv(paths.MODEL_PATH_ENV, str(base / "none"))
-    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
-    with paths.override_user_dirs(base / "data", base / "cache"):
+    with isolated_user_dirs(base, monkeypatch, model_path=base / "none"):
         yield
 
 

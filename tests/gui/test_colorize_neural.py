@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
+from user_dirs import isolated_user_dirs
 
 from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.main_window import MainWindow
-from paintgan.inference import paths
 from tests.gui.helpers import click
 from tests.gui.test_colorize_flat import RED, RINGS, colorize_window
 
@@ -44,10 +44,7 @@ def _models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def tiny_model(_models: Path, tmp_path_factory: pytest.TempPathFactory,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    base = tmp_path_factory.mktemp("user")
-    monkeypatch.setenv(paths.MODEL_PATH_ENV, str(_models))
-    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
-    with paths.override_user_dirs(base / "data", base / "cache"):
+    with isolated_user_dirs(tmp_path_factory.mktemp("user"), monkeypatch, model_path=_models):
         yield _models
 
 

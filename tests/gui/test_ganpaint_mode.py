@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from user_dirs import isolated_user_dirs
 
 from paintgan.core.ganpaint_layer import GanPaintLayer
 from paintgan.core.layers import RasterLayer
@@ -86,10 +87,7 @@ def _gan_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def gan_model(_gan_models: Path, tmp_path_factory: pytest.TempPathFactory,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    base = tmp_path_factory.mktemp("user")
-    monkeypatch.setenv(paths.MODEL_PATH_ENV, str(_gan_models))
-    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
-    with paths.override_user_dirs(base / "data", base / "cache"):
+    with isolated_user_dirs(tmp_path_factory.mktemp("user"), monkeypatch, model_path=_gan_models):
         yield _gan_models
 
 

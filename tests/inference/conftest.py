@@ -11,20 +11,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ -> `impor
 
 pytest.importorskip("onnx")
 
+from user_dirs import isolated_user_dirs
+
 from paintgan.inference import paths, runtime
 
 
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path_factory, monkeypatch):
     """Never touch the real home: user data/cache in tmp, bundled models hidden, env cleared."""
-    base = tmp_path_factory.mktemp("user")
-    data, cache = base / "data", base / "cache"
-    monkeypatch.delenv(paths.MODEL_PATH_ENV, raising=False)
     monkeypatch.delenv(runtime.LOG_ENV, raising=False)
     monkeypatch.delenv(runtime.CACHE_OPTIMIZED_ENV, raising=False)
-    monkeypatch.setattr(paths, "bundled_models_dir", lambda: None)
-    with paths.override_user_dirs(data, cache):
-        yield {"data": data, "cache": cache, "models": data / "models"}
+    with isolated_user_dirs(tmp_path_factory.mktemp("user"), monkeypatch) as base:
+        data = base / "data"
+        yield {"data": data, "cache": base / "cache", "models": data / "models"}
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from paintgan.inference import paths
+from user_dirs import isolated_user_dirs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,9 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path_factory, monkeypatch):
     """Never touch the real home: user data/cache in tmp, $PAINTGAN_MODEL_PATH cleared."""
-    base = tmp_path_factory.mktemp("user")
-    monkeypatch.delenv(paths.MODEL_PATH_ENV, raising=False)
-    with paths.override_user_dirs(base / "data", base / "cache"):
+    with isolated_user_dirs(tmp_path_factory.mktemp("user"), monkeypatch, hide_bundled=False) as base:
         yield base
 
 
