@@ -173,19 +173,11 @@ class HintOverlay(QObject):
         poly = QPolygonF([QPointF(*view.to_widget(x, y)) for x, y in pts])
         first = QPointF(*view.to_widget(*pts[0]))
         w = max(2.0, width * view.zoom)
-        outline = QPen(contrast(rgb), w + 3.0)
-        outline.setCapStyle(Qt.PenCapStyle.RoundCap)
-        outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(outline)
-        if len(pts) == 1:
-            p.drawPoint(first)
-        else:
-            p.drawPolyline(poly)
-        pen = QPen(QColor(*rgb), w)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        if len(pts) == 1:
-            p.drawPoint(first)
-        else:
-            p.drawPolyline(poly)
+        for pen in (QPen(contrast(rgb), w + 3.0), QPen(QColor(*rgb), w)):  # contrasting outline, colour
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            p.setPen(pen)
+            if len(pts) == 1:
+                p.drawPoint(first)
+            else:
+                p.drawPolyline(poly)
