@@ -360,17 +360,16 @@ class Colorizer:
     def __init__(self, model_name: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto", *,
                  working_size: int = FINAL_SIZE, preview_size: int = PREVIEW_SIZE,
                  flat_regions: bool = True) -> None:
-        self._init(_load(model_name, device), working_size, preview_size)
-        self.flat_regions = flat_regions
+        self._init(_load(model_name, device), working_size, preview_size, flat_regions)
 
     @classmethod
     def from_loaded(cls, loaded: Any, *, working_size: int = FINAL_SIZE,
-                    preview_size: int = PREVIEW_SIZE) -> Colorizer:
+                    preview_size: int = PREVIEW_SIZE, flat_regions: bool = True) -> Colorizer:
         obj = cls.__new__(cls)
-        obj._init(loaded, working_size, preview_size)
+        obj._init(loaded, working_size, preview_size, flat_regions)
         return obj
 
-    def _init(self, loaded: Any, working_size: int, preview_size: int) -> None:
+    def _init(self, loaded: Any, working_size: int, preview_size: int, flat_regions: bool) -> None:
         self.model = loaded
         ins = {t.name: t for t in loaded.inputs()}
         outs = {t.name: t for t in loaded.outputs()}
@@ -398,7 +397,7 @@ class Colorizer:
         self.working_size = int(working_size)
         self.preview_size = int(preview_size)
         # line art: one colour per line-enclosed region (comic flats; hinted regions take their hint's colour)
-        self.flat_regions = True
+        self.flat_regions = flat_regions
         self._lock = threading.Lock()
         self._prepared: Prepared | None = None
         self._last: dict[str, Any] | None = None
@@ -488,7 +487,7 @@ class Colorizer:
             t2 = time.perf_counter()
             flat = self.flat_regions if flat_regions is None else flat_regions
             rgb = self.finish(prep, lab_low, hints if exact_hints else None, keep_lines=keep_lines, fast=fast,
-                              flat_regions=flat and prep.kind == "lineart", region_hints=hints)
+                              flat_regions=flat, region_hints=hints)
             t3 = time.perf_counter()
             W, H = prep.size
             self._last = {"dist": dist, "size": prep.size, "kind": prep.kind, "rgb": rgb,
@@ -572,14 +571,12 @@ class Colorizer:
         return ab_gamut(L, size)
 
 
-def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None,
-                     n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, n: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """(means (n + 1, 3) float32 Lab, present (n + 1,) bool) per region of `labels` (values 1..n): the
-    colour its hints vote for (as flat fill decides it) when it has hints, else the mean of `lab` over its
-    `paper` (non-ink) pixels, or over all its pixels when it has none. `present`: the region has a pixel
-    in `labels` (callers may pass a subsampled label image and fill in the regions it misses)."""
-    from paintgan.inference.colorize.flat import region_colors
-
+    mean of `lab` over the region's `paper` (non-ink) pixels, or over all its pixels when it has none.
+    `present`: the region has a pixel in `labels` (callers may pass a subsampled label image and fill in
+    the regions it misses)."""
     flat_labels = labels.ravel()
     if n is None:
         n = int(flat_labels.max()) if flat_labels.size else 0
@@ -593,19 +590,26 @@ def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hin
         s_all = np.bincount(flat_labels, weights=v, minlength=n + 1)
         means[:, ch] = np.where(count > 0, s_paper / np.maximum(count, 1e-9),
                                 s_all / np.maximum(all_count, 1))
-    present = all_count > 0
-    if hints is not None and (hints.points or hints.strokes):
-        colors, hinted = region_colors(labels, n, hints)
-        if hinted.any():
-            means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
-            present |= hinted
-    return means, present
+    return means, all_count > 0
+
+
+def use_hint_colours(means: np.ndarray, labels: np.ndarray, hints: Hints | None) -> None:
+    """Regions with hints take the colour their hints vote for, as flat fill decides it (in place)."""
+    if hints is None or not (hints.points or hints.strokes):
+        return
+    from paintgan.inference.colorize.flat import region_colors
+
+    colors, hinted = region_colors(labels, len(means) - 1, hints)
+    if hinted.any():
+        means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
 
 
 def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
                     ) -> np.ndarray:
-    """One Lab colour per region of `labels` (see `region_lab_means`), as an image like `lab`."""
-    means, _ = region_lab_means(lab, labels, paper, hints)
+    """One Lab colour per region of `labels`, as an image like `lab`: the hints' colour for hinted
+    regions, else the region's mean (`region_lab_means`)."""
+    means, _ = region_lab_means(lab, labels, paper)
+    use_hint_colours(means, labels, hints)
     return means[labels]
 
 
@@ -616,15 +620,13 @@ def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, 
     network has no finer detail), averaged per region (regions the subsampled grid misses are filled from
     their own pixels), hints' colours (voted on the full-resolution regions) for hinted regions; the palette
     is converted to RGB once and gathered, so a page costs a few table lookups per pixel."""
-    from paintgan.inference.colorize.flat import region_colors
-
     H, W = labels.shape
     if step is None:
         step = max(1, min(H // max(1, lab_low.shape[0]), W // max(1, lab_low.shape[1])))
     sub = labels[::step, ::step]
     lab_s = cv2.resize(lab_low, (sub.shape[1], sub.shape[0]), interpolation=cv2.INTER_LINEAR)
     n = int(labels.max())
-    means, present = region_lab_means(lab_s, sub, paper[::step, ::step], None, n)
+    means, present = region_lab_means(lab_s, sub, paper[::step, ::step], n)
     missing = ~present
     missing[0] = False
     if missing.any():
@@ -635,10 +637,7 @@ def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, 
         for ch in range(3):
             sums = np.bincount(lbl, weights=vals[:, ch], minlength=n + 1)
             means[missing, ch] = (sums / np.maximum(cnt, 1))[missing]
-    if hints is not None and (hints.points or hints.strokes):
-        colors, hinted = region_colors(labels, n, hints)
-        if hinted.any():
-            means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
+    use_hint_colours(means, labels, hints)  # voted on the full-resolution regions
     palette = lab_to_rgb_u8(means[None])[0]
     return palette[labels]
 
