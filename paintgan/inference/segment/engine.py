@@ -216,11 +216,11 @@ class PolygonPredictor:
         poly = self._check_polygon(polygon)
         fx = self._check_fixed(fixed)
         feats, m, _ = self._features(image, box)
+        if not fx:
+            return poly
         dragged = soft_drag(poly, fx, self.drag_sigma) if self.drag_weight > 0 else poly
         for i, xy in fx.items():
             poly[i] = xy
-        if not fx:
-            return poly
         u = geo.image_to_unit(poly, m, self.crop_size).astype(np.float32)[None]
         mask = np.zeros((1, self.num_points), np.float32)
         mask[0, list(fx)] = 1.0
