@@ -393,6 +393,27 @@ def synthetic_batch(
 # ------------------------------------------------------------------------------------------- training
 
 
+@torch.no_grad()
+def simulate_correction(
+    pts: torch.Tensor, fixed: torch.Tensor, dense: torch.Tensor, rng: np.random.Generator, pick_random: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One simulated user correction per sample (the NoC protocol): the free vertex farthest from the
+    outline (or, with `pick_random`, a random vertex) is moved onto its nearest outline point and fixed.
+    Returns new (points, fixed) tensors."""
+    b, n = pts.shape[:2]
+    dist, near = nearest_on_polyline(pts, dense)
+    if pick_random:
+        j = torch.from_numpy(rng.integers(0, n, b)).to(pts.device)
+    else:
+        j = (dist * (1.0 - fixed)).argmax(dim=1)
+    rows = torch.arange(b, device=pts.device)
+    pts = pts.clone()
+    pts[rows, j] = near[rows, j]
+    fixed = fixed.clone()
+    fixed[rows, j] = 1.0
+    return pts, fixed
+
+
 def training_losses(
     net: PolygonNet,
     imgs: torch.Tensor,
@@ -416,18 +437,7 @@ def training_losses(
     fixed = torch.zeros(b, pts.shape[1], device=imgs.device)
     ref_loss = imgs.new_zeros(())
     for _ in range(refine_rounds):
-        with torch.no_grad():
-            dist, near = nearest_on_polyline(pts, dense)
-            dist = dist * (1.0 - fixed)
-            if rng.random() < 0.7:
-                j = dist.argmax(dim=1)
-            else:
-                j = torch.from_numpy(rng.integers(0, pts.shape[1], b)).to(imgs.device)
-            rows = torch.arange(b, device=imgs.device)
-            pts = pts.clone()
-            pts[rows, j] = near[rows, j]
-            fixed = fixed.clone()
-            fixed[rows, j] = 1.0
+        pts, fixed = simulate_correction(pts, fixed, dense, rng, pick_random=rng.random() >= 0.7)
         routs = net.refine_points(feats, pts, fixed)
         free = 1.0 - fixed
         ref_loss = ref_loss + sum(cyclic_l1(o, gts, free)[0].mean() for o in routs) / len(routs)
@@ -457,19 +467,9 @@ def refine_losses(
     pts = outs[-1]
     fixed = torch.zeros(b, pts.shape[1], device=imgs.device)
     total = int(rng.integers(grad_rounds, rounds + 1))
-    rows = torch.arange(b, device=imgs.device)
     loss = imgs.new_zeros(())
     for r in range(total):
-        with torch.no_grad():
-            dist, near = nearest_on_polyline(pts, dense)
-            dist = dist * (1.0 - fixed)
-            j = dist.argmax(dim=1)
-            if rng.random() < 0.15:
-                j = torch.from_numpy(rng.integers(0, pts.shape[1], b)).to(imgs.device)
-            pts = pts.clone()
-            pts[rows, j] = near[rows, j]
-            fixed = fixed.clone()
-            fixed[rows, j] = 1.0
+        pts, fixed = simulate_correction(pts, fixed, dense, rng, pick_random=rng.random() < 0.15)
         if r < total - grad_rounds:
             with torch.no_grad():
                 pts = net.refine_points(feats, pts, fixed)[-1]
