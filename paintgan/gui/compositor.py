@@ -29,15 +29,14 @@ def premultiply(buf: np.ndarray) -> np.ndarray:
     return cv2.multiply(buf, a4, scale=_INV255)
 
 
-def _over(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    inv = cv2.bitwise_not(src[:, :, 3])
-    inv4 = cv2.merge([inv, inv, inv, inv])
-    return cv2.add(src, cv2.multiply(dst, inv4, scale=_INV255))
-
-
 def _inv_alpha4(px: np.ndarray) -> np.ndarray:
+    """(1 − alpha) of each pixel, in all four channels (8-bit)."""
     inv = cv2.bitwise_not(px[:, :, 3])
     return cv2.merge([inv, inv, inv, inv])
+
+
+def _over(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    return cv2.add(src, cv2.multiply(dst, _inv_alpha4(src), scale=_INV255))
 
 
 def _multiply(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
