@@ -7,7 +7,6 @@
   upsampled), and the engine's full-resolution path.
 - `changed_rect`: the bounding box of the pixels that differ between two results, so the canvas
   recomposites only that part of the page.
-- `ResultCache`: a small LRU of results keyed by the hints state (undo brings a result back at once).
 
 Results are straight RGBA uint8 document-sized arrays; they are never modified in place once handed to
 the layer (copy-on-write), so the GUI thread may keep painting the previous one.
@@ -15,7 +14,6 @@ the layer (copy-on-write), so the GUI thread may keep painting the previous one.
 
 from __future__ import annotations
 
-import collections
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -405,39 +403,3 @@ def neural_full(colorizer: Any, job: Job) -> JobResult:
                              flat_regions=job.flat_regions)
     rgba = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
     return JobResult(job, rgba, changed_rect(job.previous, rgba), suggest_scale=1.0)
-
-
-# ------------------------------------------------------------------------------------------- cache
-class ResultCache:
-    """LRU of exact results keyed by (layer, source version, settings, hints); bounded by bytes."""
-
-    def __init__(self, max_bytes: int = 400 * 1024 * 1024, max_items: int = 24) -> None:
-        self.max_bytes = max_bytes
-        self.max_items = max_items
-        self._items: collections.OrderedDict[tuple[Any, ...], np.ndarray] = collections.OrderedDict()
-        self._bytes = 0
-
-    def get(self, key: tuple[Any, ...]) -> np.ndarray | None:
-        v = self._items.get(key)
-        if v is not None:
-            self._items.move_to_end(key)
-        return v
-
-    def put(self, key: tuple[Any, ...], value: np.ndarray) -> None:
-        if value.nbytes > self.max_bytes:
-            return
-        old = self._items.pop(key, None)
-        if old is not None:
-            self._bytes -= old.nbytes
-        self._items[key] = value
-        self._bytes += value.nbytes
-        while self._items and (self._bytes > self.max_bytes or len(self._items) > self.max_items):
-            _k, v = self._items.popitem(last=False)
-            self._bytes -= v.nbytes
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._items)

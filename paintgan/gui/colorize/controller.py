@@ -28,12 +28,12 @@ from paintgan.gui.colorize.compute import (
     Job,
     JobResult,
     PageCache,
-    ResultCache,
     hints_key,
     neural_full,
     neural_preview,
 )
 from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.result_cache import ResultCache
 from paintgan.gui.session import DocumentSession, SessionObserver
 from paintgan.inference.service import Result
 

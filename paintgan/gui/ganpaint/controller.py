@@ -17,7 +17,6 @@ import itertools
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from paintgan.core.document import Change
 from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke, ganpaint_layers, target_layer
 from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.result_cache import ResultCache
 from paintgan.gui.session import DocumentSession, SessionObserver
 from paintgan.inference.service import Result
 
@@ -103,27 +103,6 @@ class PainterStatus:
         return painter
 
 
-class ResultCache:
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self.entries = entries
-        self._d: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray] | None:
-        hit = self._d.get(key)
-        if hit is not None:
-            self._d.move_to_end(key)
-        return hit
-
-    def put(self, key: tuple[Any, ...], value: tuple[np.ndarray, np.ndarray]) -> None:
-        self._d[key] = value
-        self._d.move_to_end(key)
-        while len(self._d) > self.entries:
-            self._d.popitem(last=False)
-
-    def clear(self) -> None:
-        self._d.clear()
-
-
 class GanPaintController(SessionObserver, QObject):
     result_applied = Signal(object, str)  # GanPaintLayer, "live" | "full" | "cache"
     thumbnails_ready = Signal(object)  # list[(seed, (H, W, 3) uint8)]
@@ -136,7 +115,7 @@ class GanPaintController(SessionObserver, QObject):
         self.bridge = bridge or InferenceBridge(self)
         self.bridge.result_ready.connect(self._on_result)
         self.status = PainterStatus()
-        self.cache = ResultCache()
+        self.cache = ResultCache(max_bytes=None, max_items=CACHE_ENTRIES)
         self._session: DocumentSession | None = None
         self._epoch = 0
         self._seq = itertools.count(1)
