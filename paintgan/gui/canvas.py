@@ -84,6 +84,9 @@ class CanvasWidget(SessionObserver, QWidget):
         # painters drawn over the page in widget coordinates (e.g. colour hints); optional tool hooks:
         # alt_pick(x, y), context_press(x, y), wheel(steps, modifiers), key_press(key) -> bool (handled)
         self.overlays: list[Callable[[QPainter, CanvasWidget], None]] = []
+        # draws the page instead of the tiles when it returns True (painter in document coordinates;
+        # the exposed document rectangle; zoom): the annotation mode's zoomed-out photo pyramid
+        self.backdrop: Callable[[QPainter, Rect, float], bool] | None = None
         self.set_session(session)
 
     # -- session -----------------------------------------------------------------------------------
@@ -112,6 +115,9 @@ class CanvasWidget(SessionObserver, QWidget):
             return
         if change.kind == "hints":  # no pixels changed (results come as "pixels"); overlays repaint
 
+            return
+        if change.kind == "shapes":  # annotation shapes: no pixels changed, the overlay repaints its area
+            self.update(self.widget_rect(change.rect) if change.rect is not None else self.rect())
             return
         assert self.cache is not None
         if change.kind == "size" or change.rect is None:
@@ -192,9 +198,10 @@ class CanvasWidget(SessionObserver, QWidget):
         p.setTransform(t)
         smooth = self.view.zoom < NEAREST_ABOVE and not (self.view.zoom == 1.0 and self.view.angle % 90 == 0)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-        for tile in self.cache.tiles_in(doc_area):
-            r = tile.rect
-            p.drawImage(QRectF(r.x, r.y, r.w, r.h), tile.image, QRectF(0, 0, r.w, r.h))
+        if self.backdrop is None or not self.backdrop(p, doc_area, self.view.zoom):
+            for tile in self.cache.tiles_in(doc_area):
+                r = tile.rect
+                p.drawImage(QRectF(r.x, r.y, r.w, r.h), tile.image, QRectF(0, 0, r.w, r.h))
         p.restore()
         for overlay in self.overlays:
             overlay(p, self)
