@@ -57,16 +57,17 @@ class AddHint(_HintsEdit):
 
 
 class MoveHint(_HintsEdit):
-    """Move point hint `index` to (x, y). Consecutive moves of the same hint coalesce (a drag is one
-    step); call `CommandStack.close_merge()` at mouse release."""
+    """Move point hint `index` to (x, y). Moves of the same hint within one gesture (`new_gesture()`, taken
+    at mouse press) coalesce, so a drag is one step."""
 
-    def __init__(self, layer: ColorizeLayer, index: int, x: float, y: float) -> None:
+    def __init__(self, layer: ColorizeLayer, index: int, x: float, y: float, *,
+                 gesture: int | None = None) -> None:
         h = layer.hints.copy()
         i = _check_index(h.points, index, "hint")
         h.points[i] = replace(h.points[i], x=float(x), y=float(y))
         super().__init__(layer, h, "Move colour hint")
         self.index = i
-        self.merge_key = ("move-hint", layer.id, i)
+        self.merge_key = None if gesture is None else ("move-hint", layer.id, i, gesture)
 
     def merge(self, newer: Command) -> bool:
         if not isinstance(newer, MoveHint) or newer.layer is not self.layer or newer.index != self.index:
@@ -129,9 +130,10 @@ class SetHints(_HintsEdit):
 
 class SetColorizeSettings(Command):
     """Change input kind, model, mode, gap radius, fill_unhinted and/or palette. Consecutive changes of
-    the same settings coalesce (a gap-radius slider drag is one step)."""
+    the same settings within one gesture (`new_gesture()`) coalesce (a gap-radius slider drag is one step)."""
 
-    def __init__(self, layer: ColorizeLayer, *, palette: list[RGB] | None = None, **settings: Any) -> None:
+    def __init__(self, layer: ColorizeLayer, *, palette: list[RGB] | None = None, gesture: int | None = None,
+                 **settings: Any) -> None:
         probe = ColorizeLayer()
         probe._apply_settings(settings)  # validate now, before the stack runs redo()
         self.layer = layer
@@ -140,7 +142,7 @@ class SetColorizeSettings(Command):
         self.palette_new = None if palette is None else [tuple(int(c) for c in rgb) for rgb in palette]
         self.palette_old = list(layer.hints.palette)
         keys = tuple(sorted(settings)) + (("palette",) if palette is not None else ())
-        self.merge_key = ("colorize-settings", layer.id, keys)
+        self.merge_key = None if gesture is None else ("colorize-settings", layer.id, keys, gesture)
         self.text = f"Colorize settings: {', '.join(keys) or 'none'}"
 
     def _apply(self, values: dict[str, Any], palette: list[Any] | None) -> None:

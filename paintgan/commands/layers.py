@@ -47,18 +47,22 @@ class AddLayerCommand(Command):
         self.index = len(parent.children) if index is None else index
         self.text = text or f"Add layer “{layer.name}”"
         self._previous_active: Layer | None = None
+        self._applied = False
 
     def redo(self) -> None:
         self._previous_active = self.doc.active_layer
         _insert(self.doc, self.layer, self.parent, self.index)
         self.doc.set_active(self.layer)
+        self._applied = True
 
     def undo(self) -> None:
         _remove(self.doc, self.layer)
         self.doc.set_active(self._previous_active)
+        self._applied = False
 
     def nbytes(self) -> int:
-        return self.layer.nbytes()
+        # Applied, the document holds the layer; undone, only the history does.
+        return 0 if self._applied else self.layer.nbytes()
 
 
 class RemoveLayerCommand(Command):
@@ -67,18 +71,22 @@ class RemoveLayerCommand(Command):
         self.layer = layer
         self.text = f"Delete layer “{layer.name}”"
         self._where: tuple[GroupLayer, int] | None = None
+        self._applied = False
 
     def redo(self) -> None:
         self._was_active = self.doc.active_layer
         self._where = _remove(self.doc, self.layer)
+        self._applied = True
 
     def undo(self) -> None:
         assert self._where is not None
         _insert(self.doc, self.layer, *self._where)
         self.doc.set_active(self._was_active)
+        self._applied = False
 
     def nbytes(self) -> int:
-        return self.layer.nbytes()
+        # Applied, only the history holds the removed layer; undone, the document holds it again.
+        return self.layer.nbytes() if self._applied else 0
 
 
 class MoveLayerCommand(Command):
@@ -120,14 +128,15 @@ class DuplicateLayerCommand(AddLayerCommand):
 
 class SetLayerPropertiesCommand(Command):
     """Change common properties (name, visible, opacity, blend_mode, locked). Consecutive changes of the
-    same properties of the same layer coalesce, so an opacity slider drag is one history entry."""
+    same properties of the same layer within one gesture (`new_gesture()`) coalesce, so an opacity slider
+    drag is one history entry; without a gesture every change is its own entry."""
 
-    def __init__(self, doc: Document, layer: Layer, **props: Any) -> None:
+    def __init__(self, doc: Document, layer: Layer, *, gesture: int | None = None, **props: Any) -> None:
         self.doc = doc
         self.layer = layer
         self.new = dict(props)
         self.old = {k: getattr(layer, k) for k in props}
-        self.merge_key = ("layer-props", layer.id, tuple(sorted(props)))
+        self.merge_key = None if gesture is None else ("layer-props", layer.id, tuple(sorted(props)), gesture)
         names = ", ".join(sorted(props))
         self.text = f"Layer “{layer.name}”: {names}"
 
@@ -163,6 +172,7 @@ class MergeDownCommand(Command):
         self.text = f"Merge “{layer.name}” down"
         self._paint: PaintCommand | None = None
         self._where: tuple[GroupLayer, int] | None = None
+        self._applied = False
 
     def _merged_paint(self) -> PaintCommand | None:
         from paintgan.commands.paint import PaintTransaction
@@ -191,6 +201,7 @@ class MergeDownCommand(Command):
         self._previous_active = self.doc.active_layer
         self._where = _remove(self.doc, self.layer)
         self.doc.set_active(self.below)
+        self._applied = True
 
     def undo(self) -> None:
         assert self._where is not None
@@ -198,9 +209,11 @@ class MergeDownCommand(Command):
         if self._paint is not None:
             self._paint.undo()
         self.doc.set_active(self._previous_active)
+        self._applied = False
 
     def nbytes(self) -> int:
-        return (self._paint.nbytes() if self._paint else 0) + self.layer.nbytes()
+        held = self.layer.nbytes() if self._applied else 0  # the merged-away layer, while only we hold it
+        return (self._paint.nbytes() if self._paint else 0) + held
 
 
 class SetActiveLayerCommand(Command):

@@ -86,7 +86,8 @@ def raise_layer(session: DocumentSession, delta: int) -> str | None:
     return move_layer(session, layer, parent, index)
 
 
-def set_props(session: DocumentSession, layer: Layer, **props: object) -> None:
+def set_props(session: DocumentSession, layer: Layer, *, gesture: int | None = None, **props: object) -> None:
+    """Change layer properties; changes within one `gesture` (a slider drag) are one history entry."""
     changed = {k: v for k, v in props.items() if getattr(layer, k) != v}
     if changed:
-        session.stack.push(SetLayerPropertiesCommand(session.doc, layer, **changed))
+        session.stack.push(SetLayerPropertiesCommand(session.doc, layer, gesture=gesture, **changed))

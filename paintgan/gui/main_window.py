@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -27,7 +28,7 @@ from paintgan.gui.panels.history import HistoryPanel
 from paintgan.gui.panels.layers import LayersPanel
 from paintgan.gui.panels.palette import PalettePanel
 from paintgan.gui.panels.tool_options import ToolOptionsPanel
-from paintgan.gui.session import DocumentSession
+from paintgan.gui.session import APP_HISTORY_BUDGET, DocumentSession
 from paintgan.gui.status import StatusBar
 from paintgan.gui.tools import BrushTool, FillTool, PickerTool, Tool, ToolContext
 from paintgan.gui.tools.hint_eraser import HintEraserTool
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: DocumentSession | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or st.app_settings()
+        APP_HISTORY_BUDGET.limit_bytes = st.history_limit_bytes(self.settings)
         self.session = session or DocumentSession.new(*DEFAULT_SIZE)
         self.colors = ColorState()
         ctx = ToolContext(lambda: self.session, self.colors, self.show_message)
@@ -309,12 +311,20 @@ class MainWindow(QMainWindow):
     def undo(self) -> None:
         if self.canvas.tool is not None and self.canvas.tool.active:
             return
-        self.session.stack.undo()
+        self._move_in_history(self.session.stack.undo, "Undo")
 
     def redo(self) -> None:
         if self.canvas.tool is not None and self.canvas.tool.active:
             return
-        self.session.stack.redo()
+        self._move_in_history(self.session.stack.redo, "Redo")
+
+    def _move_in_history(self, step: Callable[[], bool], what: str) -> None:
+        """Run one undo/redo step; a step that fails keeps its history entry and is reported, not raised."""
+        try:
+            step()
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            dialogs.show_error(self, what, f"{what} failed: {reason}. The step is still in the history.")
 
     def show_history(self) -> None:
         dock = self.docks["history"]
@@ -388,7 +398,6 @@ class MainWindow(QMainWindow):
         dlg = dialogs.LayerPropertiesDialog(layer, self)
         if dlg.exec() == dlg.DialogCode.Accepted:
             layer_ops.set_props(self.session, layer, **dlg.props())
-            self.session.stack.close_merge()
 
     # -- settings and closing ----------------------------------------------------------------------
     def _load_settings(self) -> None:

@@ -11,8 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from paintgan.commands.stack import CommandStack
+from paintgan.commands.stack import CommandStack, HistoryBudget, default_history_limit
 from paintgan.core.document import Change, Document
+
+#: One undo-memory budget for the whole app, shared by every open document (the main window sets its
+#: limit from the "history/limit_mb" setting; the default is a quarter of the machine's memory).
+APP_HISTORY_BUDGET = HistoryBudget(default_history_limit())
 
 
 class DocumentSession(QObject):
@@ -24,7 +28,7 @@ class DocumentSession(QObject):
     def __init__(self, doc: Document, path: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.stack = CommandStack()
+        self.stack = CommandStack(budget=APP_HISTORY_BUDGET)
         self.path: str | None = path
         self._modified = False
         self._unsubscribe = [doc.subscribe(self._on_doc_change), self.stack.subscribe(self._on_stack)]
@@ -55,6 +59,7 @@ class DocumentSession(QObject):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
+        self.stack.budget.detach(self.stack)  # a closed document no longer counts against the budget
 
     # -- observers ---------------------------------------------------------------------------------
     def _on_doc_change(self, change: Change) -> None:

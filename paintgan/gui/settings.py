@@ -48,3 +48,15 @@ def get_json(s: QSettings, key: str, default: Any) -> Any:
 
 def set_json(s: QSettings, key: str, value: Any) -> None:
     s.setValue(key, json.dumps(value))
+
+
+def history_limit_bytes(s: QSettings) -> int:
+    """The undo-memory budget shared by all open documents: setting "history/limit_mb", by default a
+    quarter of the machine's memory (between 256 MiB and 4 GiB)."""
+    from paintgan.commands.stack import default_history_limit
+
+    try:
+        mb = int(s.value("history/limit_mb", 0) or 0)
+    except (TypeError, ValueError):
+        mb = 0
+    return mb << 20 if mb >= 16 else default_history_limit()

@@ -16,6 +16,7 @@ from paintgan.commands.hints import (
     SetColorizeSettings,
     create_colorize_stack,
 )
+from paintgan.commands.stack import new_gesture
 from paintgan.core import Document, RasterLayer
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.core.layers import LAYER_KINDS, layer_from_state
@@ -76,12 +77,12 @@ def test_move_hint_drag_coalesces(setup):
     _doc, _art, stack, layer, _ = setup
     stack.push(AddHint(layer, 20, 50, (255, 0, 0)))
     n = len(stack)
+    drag = new_gesture()
     for x in range(21, 30):
-        stack.push(MoveHint(layer, 0, x, 51))
+        stack.push(MoveHint(layer, 0, x, 51, gesture=drag))
     assert len(stack) == n + 1
     assert (layer.hints.points[0].x, layer.hints.points[0].y) == (29, 51)
-    stack.close_merge()
-    stack.push(MoveHint(layer, 0, 40, 40))
+    stack.push(MoveHint(layer, 0, 40, 40, gesture=new_gesture()))  # the next drag
     assert len(stack) == n + 2
     stack.undo()
     stack.undo()
@@ -90,8 +91,9 @@ def test_move_hint_drag_coalesces(setup):
 
 def test_settings_command(setup):
     _doc, _art, stack, layer, _ = setup
-    stack.push(SetColorizeSettings(layer, gap_radius=3))
-    stack.push(SetColorizeSettings(layer, gap_radius=5))
+    drag = new_gesture()
+    stack.push(SetColorizeSettings(layer, gap_radius=3, gesture=drag))
+    stack.push(SetColorizeSettings(layer, gap_radius=5, gesture=drag))
     assert layer.gap_radius == 5
     stack.push(SetColorizeSettings(layer, palette=[(1, 2, 3)], input_kind="lineart"))
     assert layer.hints.palette == [(1, 2, 3)] and layer.input_kind == "lineart"

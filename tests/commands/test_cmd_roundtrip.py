@@ -21,10 +21,24 @@ from paintgan.commands import (
     ResizeCanvasCommand,
     SetLayerPropertiesCommand,
 )
+from paintgan.commands.ganpaint import AddGanStroke, SetGanScene, SetGanSeed
+from paintgan.commands.hints import (
+    AddHint,
+    AddStroke,
+    ClearHints,
+    DeleteHint,
+    MoveHint,
+    RecolorHint,
+    SetColorizeSettings,
+    SetHints,
+)
 from paintgan.commands.layers import SetActiveLayerCommand
-from paintgan.commands.stack import Command
+from paintgan.commands.stack import Command, new_gesture
 from paintgan.core import Document, GroupLayer, RasterLayer, Rect
 from paintgan.core.blend import BLEND_MODES
+from paintgan.core.colorize_layer import ColorizeLayer
+from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke
+from paintgan.io.hints import Hints, PointHint
 
 
 def _px(rng: np.random.Generator, h: int, w: int, opaque: bool = False) -> np.ndarray:
@@ -193,3 +207,60 @@ def test_crop_and_resize_keep_pixels_outside_the_canvas():
         CropCommand(doc, Rect(500, 500, 10, 10))
     with pytest.raises(ValueError):
         ResizeCanvasCommand(doc, 0, 10)
+
+
+# -- hints and GAN edits: the same round-trip, on a document holding a colorize and a GANPaint layer -----
+
+def build_model_doc() -> tuple[Document, ColorizeLayer, GanPaintLayer]:
+    doc = Document(64, 64)
+    doc.root.insert(0, RasterLayer.from_pixels("Ink", np.full((64, 64, 4), 255, np.uint8)))
+    hints = Hints(points=[PointHint(10.0, 12.0, (255, 0, 0), 2.0), PointHint(40.0, 30.0, (0, 0, 255), 3.0)])
+    colorize = ColorizeLayer(hints=hints, mode="flat")
+    gan = GanPaintLayer(image_size=(64, 64), seed=3)
+    doc.root.insert(1, colorize)
+    doc.root.insert(2, gan)
+    return doc, colorize, gan
+
+
+def _gan_stroke(concept: str = "tree") -> GanStroke:
+    mask = np.zeros((64, 64), np.uint8)
+    mask[8:30, 10:50] = 255
+    return GanStroke(concept, "draw", "high", 1.0, mask, ((10, 8), (50, 30)), 8.0)
+
+
+def model_state(doc: Document) -> tuple:
+    """Structure, props and the model layers' saved state (hints, settings, seed, strokes) as saved."""
+    states = [(layer.id, layer.export_state()) for layer in doc.layers()]
+    return tuple((lid, st.kind, tuple(sorted(st.props.items())), tuple(sorted(st.attrs.items())),
+                  tuple(sorted(st.blobs.items()))) for lid, st in states)
+
+
+MODEL_FACTORIES: dict[str, Callable[[ColorizeLayer, GanPaintLayer], Command]] = {
+    "add-hint": lambda c, g: AddHint(c, 20, 20, (0, 255, 0)),
+    "move-hint": lambda c, g: MoveHint(c, 0, 30, 31, gesture=new_gesture()),
+    "recolor-hint": lambda c, g: RecolorHint(c, 1, (9, 9, 9)),
+    "delete-hint": lambda c, g: DeleteHint(c, 0),
+    "add-stroke": lambda c, g: AddStroke(c, [(1, 1), (20, 20)], (1, 2, 3), 4),
+    "clear-hints": lambda c, g: ClearHints(c),
+    "set-hints": lambda c, g: SetHints(c, Hints(points=[PointHint(5.0, 5.0, (7, 7, 7), 1.0)])),
+    "colorize-settings": lambda c, g: SetColorizeSettings(c, gap_radius=5, palette=[(1, 2, 3)]),
+    "gan-stroke": lambda c, g: AddGanStroke(g, _gan_stroke()),
+    "gan-scene": lambda c, g: SetGanScene(g, 11, (_gan_stroke("grass"),), "Set scene"),
+    "gan-seed": lambda c, g: SetGanSeed(g, 42),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_FACTORIES))
+def test_hint_and_gan_commands_roundtrip(name):
+    doc, colorize, gan = build_model_doc()
+    stack = CommandStack()
+    before = model_state(doc)
+    stack.push(MODEL_FACTORIES[name](colorize, gan))
+    after = model_state(doc)
+    assert after != before
+    for _ in range(2):
+        assert stack.undo()
+        assert model_state(doc) == before
+        assert stack.redo()
+        assert model_state(doc) == after
+    assert stack.nbytes == sum(c.nbytes() for c in stack.entries())

@@ -11,8 +11,10 @@ from paintgan.commands import (
     CommandStack,
     MacroCommand,
     PaintTransaction,
+    RemoveLayerCommand,
     SetLayerPropertiesCommand,
 )
+from paintgan.commands.stack import Command, HistoryBudget, new_gesture
 from paintgan.core import TILE, Document, RasterLayer
 
 
@@ -35,8 +37,9 @@ def test_set_layer_properties_coalesce_into_one_entry(snap):
     doc, layer = _doc()
     stack = CommandStack()
     before = snap(doc)
+    drag = new_gesture()
     for v in (0.9, 0.7, 0.5):  # a slider drag
-        stack.push(SetLayerPropertiesCommand(doc, layer, opacity=v))
+        stack.push(SetLayerPropertiesCommand(doc, layer, opacity=v, gesture=drag))
     assert len(stack) == 1 and layer.opacity == 0.5
     stack.undo()
     assert layer.opacity == 1.0 and snap(doc) == before
@@ -44,17 +47,18 @@ def test_set_layer_properties_coalesce_into_one_entry(snap):
     assert layer.opacity == 0.5
 
 
-def test_close_merge_and_other_properties_split_entries():
+def test_a_new_gesture_and_other_properties_split_entries():
     doc, layer = _doc()
     stack = CommandStack()
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.9))
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.8))
-    stack.close_merge()  # slider released
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.7))
+    drag = new_gesture()
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.9, gesture=drag))
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.8, gesture=drag))
+    drag = new_gesture()  # slider released and pressed again
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.7, gesture=drag))
     assert len(stack) == 2
-    stack.push(SetLayerPropertiesCommand(doc, layer, name="renamed"))  # other property: new entry
+    stack.push(SetLayerPropertiesCommand(doc, layer, name="renamed", gesture=drag))  # other property
     other = doc.root.children[0]
-    stack.push(SetLayerPropertiesCommand(doc, other, opacity=0.3))  # other layer: new entry
+    stack.push(SetLayerPropertiesCommand(doc, other, opacity=0.3, gesture=drag))  # other layer: new entry
     assert len(stack) == 4
     stack.undo()
     stack.undo()
@@ -68,14 +72,15 @@ def test_close_merge_and_other_properties_split_entries():
 def test_no_coalescing_after_undo_or_into_the_saved_state():
     doc, layer = _doc()
     stack = CommandStack()
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.9))
+    drag = new_gesture()
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.9, gesture=drag))
     stack.set_clean()  # saved: the next change must stay separately undoable
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.8))
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.8, gesture=drag))
     assert len(stack) == 2
     stack.undo()
     assert stack.is_clean() and layer.opacity == 0.9
     stack.redo()
-    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.5))  # after a redo: new entry
+    stack.push(SetLayerPropertiesCommand(doc, layer, opacity=0.5, gesture=drag))  # after a redo: new entry
     assert len(stack) == 3
 
 
@@ -223,3 +228,144 @@ def test_callback_command():
     assert box["v"] == 1
     stack.undo()
     assert box["v"] == 0
+
+
+# -- memory accounting: what was recorded at push is what leaves -----------------------------------------
+
+def test_dropping_an_add_layer_entry_keeps_the_strokes_bytes():
+    """Add a layer, paint on it, let the add entry drop: the stroke's bytes are still counted (the old
+    accounting asked the add command for the layer's size at drop time and read 0 here)."""
+    doc, _ = _doc()
+    stack = CommandStack()
+    layer = RasterLayer("painted")
+    stack.push(AddLayerCommand(doc, layer))
+    assert stack.nbytes == 0  # an applied add holds nothing that the document does not hold
+    stroke = stack.push(_stroke(layer, 0, 0, size=320), done=True)
+    assert stroke.nbytes() > 0
+    assert stack.nbytes == stroke.nbytes()
+    second = _stroke(layer, 0, 0, value=100, size=320)  # old and new tiles: twice the first's bytes
+    second.undo()
+    stack.limit_bytes = stroke.nbytes() + second.nbytes() - 1  # pushing it drops the add, then the first
+    stack.push(second)
+    assert stack.dropped == 2 and list(stack.entries()) == [second]
+    assert stack.nbytes == second.nbytes() == sum(c.nbytes() for c in stack.entries())
+
+
+def test_undone_add_and_applied_remove_count_the_layer():
+    doc, _layer = _doc()
+    stack = CommandStack()
+    extra = RasterLayer.from_pixels("x", np.full((64, 64, 4), 9, np.uint8))
+    stack.push(AddLayerCommand(doc, extra))
+    stack.undo()  # only the history holds the layer now
+    assert stack.nbytes == extra.nbytes() > 0
+    stack.redo()
+    assert stack.nbytes == 0
+    stack.push(RemoveLayerCommand(doc, extra))
+    assert stack.nbytes == extra.nbytes()
+    stack.undo()
+    assert stack.nbytes == 0
+
+
+class Growing(Command):
+    """A command whose reported size changes after it was pushed."""
+
+    def __init__(self) -> None:
+        self.size = 100
+
+    def redo(self) -> None:
+        pass
+
+    def undo(self) -> None:
+        pass
+
+    def nbytes(self) -> int:
+        return self.size
+
+
+def test_sizes_that_change_after_push_do_not_drift():
+    stack = CommandStack()
+    a = stack.push(Growing())
+    stack.push(Growing())
+    assert stack.nbytes == 200
+    a.size = 5000  # e.g. a layer grew while the document held it
+    stack.limit_bytes = 150
+    stack.push(Growing())  # drops `a`: subtract what was recorded for it (100), not its size now
+    assert stack.dropped >= 1 and stack.nbytes >= 0
+    assert stack.nbytes == 100 * len(stack)
+
+
+class Failing(Command):
+    text = "Fragile"
+
+    def __init__(self) -> None:
+        self.fail = False
+        self.value = 0
+
+    def redo(self) -> None:
+        if self.fail:
+            raise RuntimeError("redo failed")
+        self.value = 1
+
+    def undo(self) -> None:
+        if self.fail:
+            raise RuntimeError("undo failed")
+        self.value = 0
+
+
+def test_a_command_that_raises_keeps_its_entry():
+    stack = CommandStack()
+    cmd = stack.push(Failing())
+    cmd.fail = True
+    with pytest.raises(RuntimeError):
+        stack.undo()
+    assert len(stack) == 1 and stack.index == 1 and stack.can_undo() and stack.undo_text() == "Fragile"
+    cmd.fail = False
+    assert stack.undo() and cmd.value == 0
+    cmd.fail = True
+    with pytest.raises(RuntimeError):
+        stack.redo()
+    assert stack.index == 0 and stack.can_redo()
+    cmd.fail = False
+    assert stack.redo() and cmd.value == 1
+
+
+def test_bound_holds_with_mixed_layer_and_stroke_commands():
+    doc, _base = _doc()
+    rng = np.random.default_rng(3)
+    stack = CommandStack(limit_bytes=6 * TILE * TILE * 4 * 2)
+    for i in range(60):
+        layers = [x for x in doc.layers() if isinstance(x, RasterLayer)]
+        r = rng.integers(0, 5)
+        if r == 0:
+            stack.push(AddLayerCommand(doc, RasterLayer(f"L{i}")))
+        elif r == 1 and len(layers) > 1:
+            stack.push(RemoveLayerCommand(doc, layers[-1]))
+        elif r == 2 and stack.can_undo():
+            stack.undo()
+        else:
+            target = layers[int(rng.integers(0, len(layers)))]
+            x, y = (int(v) for v in rng.integers(0, 200, 2))
+            stack.push(_stroke(target, x, y, size=40), done=True)
+        assert stack.nbytes == sum(c.nbytes() for c in stack.entries())
+        assert stack.nbytes <= stack.limit_bytes or stack.index <= 1
+
+
+def test_one_budget_shared_by_several_documents_drops_the_oldest_anywhere():
+    budget = HistoryBudget()
+    (_doc_a, a), (_doc_b, b) = _doc(), _doc()
+    stack_a, stack_b = CommandStack(budget=budget), CommandStack(budget=budget)
+    first = stack_a.push(_stroke(a, 3, 3), done=True)
+    budget.limit_bytes = 3 * first.nbytes()  # room for three of these strokes
+    stack_a.push(_stroke(a, 70, 3), done=True)
+    stack_b.push(_stroke(b, 3, 3), done=True)
+    assert stack_a.dropped == stack_b.dropped == 0
+    stack_b.push(_stroke(b, 70, 3), done=True)  # over budget: the oldest entry of all is document A's first
+    assert stack_a.dropped == 1 and stack_b.dropped == 0
+    assert budget.nbytes == stack_a.nbytes + stack_b.nbytes <= budget.limit_bytes
+    with pytest.raises(ValueError):
+        CommandStack(limit_bytes=10, budget=budget)
+
+
+def test_gesture_ids_are_fresh():
+    a, b = new_gesture(), new_gesture()
+    assert a != b

@@ -33,7 +33,6 @@ def make_colorize_stack(session: DocumentSession, source: Layer, *, input_kind: 
                         mode: str = "flat", paper: bool = True) -> ColorizeLayer:
     layer = create_colorize_stack(session.doc, source, session.stack, paper=paper, input_kind=input_kind,
                                   mode=mode)
-    session.stack.close_merge()
     session.doc.set_active(layer)
     return layer
 

@@ -214,7 +214,6 @@ class GanPaintMode(QObject):
         if layer.seed == seed and not layer.strokes:
             return
         self.window.session.stack.push(SetGanSeed(layer, seed))
-        self.window.session.stack.close_merge()
 
     def reset(self) -> None:
         layer = self.layer()

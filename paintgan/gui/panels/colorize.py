@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from paintgan.commands.hints import ApplyColorizeResult, RecolorHint, SetColorizeSettings, SetHints
+from paintgan.commands.stack import new_gesture
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.errors import PaintGANError
 from paintgan.gui.colorize.controller import ColorizeController
@@ -185,7 +186,8 @@ class ColorizePanel(QWidget):
         self.mode.currentIndexChanged.connect(lambda _i: self._set(mode=self.mode.currentData()))
         self.model.currentIndexChanged.connect(self._model_changed)
         self.gap.valueChanged.connect(lambda v: self._set(gap_radius=int(v)))
-        self.gap.editingFinished.connect(self._close_merge)
+        self._gap_gesture: int | None = None
+        self.gap.editingFinished.connect(self._end_gap_gesture)
         self.flats.toggled.connect(lambda on: self._set(flat_regions=bool(on)))
         self.work_size.currentIndexChanged.connect(self._size_changed)
         self.show_hints.toggled.connect(overlay.set_visible)
@@ -289,15 +291,19 @@ class ColorizePanel(QWidget):
             return
         if all(getattr(layer, k) == v for k, v in settings.items()):
             return
+        gesture = None
+        if "gap_radius" in settings:  # stepping the gap spin box until editing ends is one entry
+            if self._gap_gesture is None:
+                self._gap_gesture = new_gesture()
+            gesture = self._gap_gesture
         try:
-            self.controller.session.stack.push(SetColorizeSettings(layer, **settings))  # type: ignore[arg-type]
+            self.controller.session.stack.push(
+                SetColorizeSettings(layer, gesture=gesture, **settings))  # type: ignore[arg-type]
         except (ValueError, KeyError) as exc:
             self.message.emit(str(exc))
-        if "gap_radius" not in settings:
-            self._close_merge()
 
-    def _close_merge(self) -> None:
-        self.controller.session.stack.close_merge()
+    def _end_gap_gesture(self) -> None:
+        self._gap_gesture = None
 
     def _model_changed(self, _i: int) -> None:
         name = self.model.currentData()
@@ -320,7 +326,6 @@ class ColorizePanel(QWidget):
         session = self.controller.session
         try:
             session.stack.push(ApplyColorizeResult(session.doc, layer, keep_layer=True))
-            session.stack.close_merge()
         except ValueError as exc:
             QMessageBox.warning(self, "Apply colours", str(exc))
 
@@ -345,7 +350,6 @@ class ColorizePanel(QWidget):
             QMessageBox.critical(self, "Import hints", str(exc))
             return False
         self.controller.session.stack.push(SetHints(layer, hints, "Import colour hints"))
-        self.controller.session.stack.close_merge()
         if warnings:
             self.message.emit(f"{len(warnings)} hint(s) outside the page were ignored")
         return True
@@ -377,7 +381,6 @@ class ColorizePanel(QWidget):
         if layer is None:
             return
         self.controller.session.stack.push(SetColorizeSettings(layer, palette=list(colors)))
-        self.controller.session.stack.close_merge()
 
     def load_gpl_dialog(self) -> None:
         path, _f = QFileDialog.getOpenFileName(self, "Load palette", "", "GIMP palette (*.gpl)")
@@ -421,7 +424,6 @@ class ColorizePanel(QWidget):
         i = self.overlay.selected_index(layer)
         if layer is not None and i is not None and tuple(layer.hints.points[i].rgb) != tuple(rgb):
             self.controller.session.stack.push(RecolorHint(layer, i, rgb))
-            self.controller.session.stack.close_merge()
             self.colors.note_used(rgb)
 
     def show_suggestions(self, items: list[tuple[RGB, float]]) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paintgan.commands.stack import new_gesture
 from paintgan.core.blend import BLEND_MODES
 from paintgan.core.document import Change
 from paintgan.core.geometry import Rect
@@ -175,7 +176,8 @@ class LayersPanel(SessionObserver, QWidget):
         self.tree.itemChanged.connect(self._item_changed)
         self.tree.drop_requested.connect(self._drop)
         self.opacity.valueChanged.connect(self._opacity_changed)
-        self.opacity.sliderReleased.connect(lambda: self.session.stack.close_merge())
+        self._opacity_gesture: int | None = None
+        self.opacity.sliderPressed.connect(self._opacity_pressed)
         self.blend.activated.connect(self._blend_changed)
         self.lock.toggled.connect(self._lock_changed)
         self.buttons["add"].clicked.connect(lambda: layer_ops.add_layer(self.session))
@@ -323,10 +325,8 @@ class LayersPanel(SessionObserver, QWidget):
         try:
             if visible != layer.visible:
                 layer_ops.set_props(self.session, layer, visible=visible)
-                self.session.stack.close_merge()
             elif name and name != layer.name:
                 layer_ops.set_props(self.session, layer, name=name)
-                self.session.stack.close_merge()
         finally:
             self._in_item_signal = False
         if item.text(0) != layer.name and not layer.locked:
@@ -337,21 +337,21 @@ class LayersPanel(SessionObserver, QWidget):
         layer = self.session.doc.active_layer
         if self._syncing or layer is None:
             return
-        layer_ops.set_props(self.session, layer, opacity=value / 100.0)
-        if not self.opacity.isSliderDown():
-            self.session.stack.close_merge()
+        gesture = self._opacity_gesture if self.opacity.isSliderDown() else None
+        layer_ops.set_props(self.session, layer, gesture=gesture, opacity=value / 100.0)
+
+    def _opacity_pressed(self) -> None:
+        self._opacity_gesture = new_gesture()  # one drag of the slider = one history entry
 
     def _blend_changed(self, _index: int) -> None:
         layer = self.session.doc.active_layer
         if layer is not None and not self._syncing:
             layer_ops.set_props(self.session, layer, blend_mode=self.blend.currentData())
-            self.session.stack.close_merge()
 
     def _lock_changed(self, on: bool) -> None:
         layer = self.session.doc.active_layer
         if layer is not None and not self._syncing:
             layer_ops.set_props(self.session, layer, locked=on)
-            self.session.stack.close_merge()
 
     def _drop(self, layer_id: str, target_id: str, where: int) -> None:
         doc = self.session.doc

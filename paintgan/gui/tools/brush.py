@@ -93,7 +93,6 @@ class BrushTool(Tool):
         cmd = engine.end()
         if cmd is not None:
             self.ctx.session().stack.push(cmd, done=True)
-            self.ctx.session().stack.close_merge()
             if not self.eraser:
                 self.ctx.colors.note_used()
 

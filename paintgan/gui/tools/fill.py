@@ -62,5 +62,4 @@ class FillTool(Tool):
         cmd = tx.commit()
         if cmd is not None:
             session.stack.push(cmd, done=True)
-            session.stack.close_merge()
             self.ctx.colors.note_used()

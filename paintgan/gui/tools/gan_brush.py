@@ -197,7 +197,6 @@ class GanBrushTool(Tool):
             return
         stack = self.ctx.session().stack
         stack.push(AddGanStroke(layer, stroke))
-        stack.close_merge()
 
     def cancel(self) -> None:
         layer, self._layer = self._layer, None

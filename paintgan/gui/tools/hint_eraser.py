@@ -85,7 +85,6 @@ class HintEraserTool(HintTool):
         cmd = SetHints(layer, after, "Erase colour hints")
         stack = self.ctx.session().stack
         stack.push(cmd)
-        stack.close_merge()
         self.env.overlay.select(None, None)
 
     def _show(self, at: tuple[float, float, float] | None) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from paintgan.commands.hints import AddHint, DeleteHint, MoveHint
+from paintgan.commands.stack import new_gesture
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.gui.tools.base import Tool, ToolContext
 
@@ -117,6 +118,7 @@ class HintPointTool(HintTool):
     def __init__(self, ctx: ToolContext, env: HintEnv) -> None:
         super().__init__(ctx, env)
         self._drag: tuple[ColorizeLayer, int] | None = None
+        self._gesture: int | None = None
         self._moved = False
 
     @property
@@ -133,12 +135,12 @@ class HintPointTool(HintTool):
             if not self.ctx.session().doc.rect.contains_point(x, y):
                 return
             stack.push(AddHint(layer, x, y, self.ctx.colors.fg, radius=self.size))
-            stack.close_merge()
             self.ctx.colors.note_used()
             i = len(layer.hints.points) - 1
             self._drag = None
         else:
             self._drag = (layer, i)
+            self._gesture = new_gesture()  # the moves of this drag are one history entry
             self._moved = False
         self.env.overlay.select(layer, i)
         self.env.controller.set_suggest_point(layer, x, y)
@@ -150,21 +152,17 @@ class HintPointTool(HintTool):
         if i >= len(layer.hints.points):
             self._drag = None
             return
-        self.ctx.session().stack.push(MoveHint(layer, i, x, y))
+        self.ctx.session().stack.push(MoveHint(layer, i, x, y, gesture=self._gesture))
         self._moved = True
 
     def release(self, x: float, y: float) -> None:
         drag, self._drag = self._drag, None
-        if drag is not None:
-            self.ctx.session().stack.close_merge()
-            if self._moved:
-                layer, _i = drag
-                self.env.controller.set_suggest_point(layer, x, y)
+        if drag is not None and self._moved:
+            layer, _i = drag
+            self.env.controller.set_suggest_point(layer, x, y)
 
     def cancel(self) -> None:
-        if self._drag is not None:
-            self._drag = None
-            self.ctx.session().stack.close_merge()
+        self._drag = None
 
     def context_press(self, x: float, y: float) -> bool:
         layer = self.layer(quiet=True)
@@ -177,7 +175,6 @@ class HintPointTool(HintTool):
 
     def delete(self, layer: ColorizeLayer, i: int) -> None:
         self.ctx.session().stack.push(DeleteHint(layer, i))
-        self.ctx.session().stack.close_merge()
         self.env.overlay.select(None, None)
 
     def key_press(self, key: int) -> bool:

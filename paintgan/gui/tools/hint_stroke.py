@@ -61,7 +61,6 @@ class HintStrokeTool(HintTool):
             pts.append((x, y))
         stack = self.ctx.session().stack
         stack.push(AddStroke(layer, pts, self.ctx.colors.fg, width=self.size))
-        stack.close_merge()
         self.ctx.colors.note_used()
 
     def cancel(self) -> None:
