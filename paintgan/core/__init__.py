@@ -8,6 +8,7 @@ from paintgan.core.tiles import TILE, TiledSurface
 # Layer kinds register themselves on import; import them here so files can rebuild every kind.
 from paintgan.core import colorize_layer  # noqa: F401  isort: skip
 from paintgan.core import ganpaint_layer  # noqa: F401  isort: skip
+from paintgan.core import annotations  # noqa: F401  isort: skip
 
 __all__ = ["LAYER_KINDS", "TILE", "Change", "Document", "GroupLayer", "Layer", "LayerState", "RasterLayer",
            "Rect", "TiledSurface", "layer_kind"]
