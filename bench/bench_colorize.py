@@ -22,9 +22,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from paintgan.core.hints import Hints, PointHint
 from paintgan.errors import ModelError
 from paintgan.inference.colorize.flat import flat_fill, render_flat
-from paintgan.io.hints import Hints, PointHint
 
 A4 = (2480, 3508)
 

@@ -95,6 +95,25 @@ def test_qt_free_packages_never_import_qt_or_the_gui(sub):
     assert not offenders, "\n".join(offenders)
 
 
+# core < commands < brush, io < inference < gui, cli: what each package may NOT import (any import, lazy too)
+LAYER_FORBIDS = {
+    "core": ("paintgan.commands", "paintgan.brush", "paintgan.io", "paintgan.inference", "paintgan.gui",
+             "paintgan.cli"),
+    "commands": ("paintgan.brush", "paintgan.io", "paintgan.inference", "paintgan.gui", "paintgan.cli"),
+    "brush": ("paintgan.io", "paintgan.inference", "paintgan.gui", "paintgan.cli"),
+    "io": ("paintgan.brush", "paintgan.inference", "paintgan.gui", "paintgan.cli"),
+    "inference": ("paintgan.gui", "paintgan.cli"),
+}
+
+
+@pytest.mark.parametrize("sub", sorted(LAYER_FORBIDS))
+def test_lower_layers_never_import_higher_ones(sub):
+    offenders = [f"{_module_name(f)} imports {name}"
+                 for f in _files(sub) for name in sorted(imported_modules(f))
+                 if any(_matches(name, q) for q in LAYER_FORBIDS[sub])]
+    assert not offenders, "\n".join(offenders)
+
+
 def test_only_training_imports_torch():
     offenders = []
     for f in _files():

@@ -15,8 +15,8 @@ from paintgan.commands.layers import AddLayerCommand, RemoveLayerCommand, SetLay
 from paintgan.commands.stack import Command, CommandStack, MacroCommand
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.core.document import Document
+from paintgan.core.hints import RGB, Hints, PointHint, StrokeHint
 from paintgan.core.layers import Layer, RasterLayer
-from paintgan.io.hints import RGB, Hints, PointHint, StrokeHint
 
 __all__ = [
     "AddHint", "AddStroke", "ApplyColorizeResult", "ClearHints", "CreateColorizeStack", "DeleteHint",

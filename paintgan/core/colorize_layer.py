@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from paintgan.core.engines import engine as provided
 from paintgan.core.geometry import Rect
+from paintgan.core.hints import Hints, dump_hints, parse_hints
 from paintgan.core.layers import Layer, LayerState, ResultImageLayer, as_rgba8, layer_kind
-from paintgan.io.hints import Hints, dump_hints, parse_hints
 
 if TYPE_CHECKING:
     from paintgan.core.document import Document
@@ -168,18 +169,8 @@ class ColorizeLayer(ResultImageLayer):
 
         def run() -> np.ndarray:
             if mode == "flat":
-                from paintgan.inference.colorize.engine import detect_input_kind
-                from paintgan.inference.colorize.flat import flat_fill, propagate_gray
-
-                k = detect_input_kind(pixels) if kind == "auto" else kind
-                if k == "gray":
-                    return as_rgba8(propagate_gray(pixels, hints))
-                return flat_fill(pixels, hints, gap_radius=gap, fill_unhinted=fill).rgba
-            eng = engine
-            if eng is None:
-                from paintgan.inference.colorize.engine import Colorizer
-
-                eng = Colorizer(model)
+                return as_rgba8(provided("colorize.flat")(pixels, hints, kind, gap, fill))
+            eng = engine if engine is not None else provided("colorize.neural")(model)
             return as_rgba8(eng.colorize(pixels, hints, kind=kind, flat_regions=flats))
 
         return self.generation, run

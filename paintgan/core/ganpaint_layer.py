@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from paintgan.core.engines import engine as provided
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import LayerState, ResultImageLayer, as_rgba8, layer_kind
 
@@ -89,10 +90,8 @@ class GanStroke:
 
     def to_edit(self) -> Any:
         """The engine's `Edit` (mask as float in [0, 1])."""
-        from paintgan.inference.ganpaint.engine import Edit
-
-        return Edit(self.concept, self.mode, self.mask.astype(np.float32) / 255.0, self.strength,
-                    self.intensity)
+        return provided("ganpaint.edit")(self.concept, self.mode, self.mask.astype(np.float32) / 255.0,
+                                         self.strength, self.intensity)
 
     def describe(self) -> str:
         return f"{self.mode} {self.concept}"
@@ -233,11 +232,7 @@ class GanPaintLayer(ResultImageLayer):
         size = size or self.display_size()
 
         def run() -> tuple[np.ndarray, np.ndarray]:
-            eng = painter
-            if eng is None:
-                from paintgan.inference.ganpaint.engine import GanPainter
-
-                eng = GanPainter(model)
+            eng = painter if painter is not None else provided("ganpaint.painter")(model)
             edits = [s.to_edit() for s in strokes]
             image = eng.edit(seed, edits) if edits else eng.generate(seed)
             return image, as_rgba8(upscale(image, size))

@@ -31,8 +31,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from paintgan.core.hints import Hints, PointHint
 from paintgan.errors import ModelError, PaintGANError
-from paintgan.io.hints import Hints, PointHint
 
 DEFAULT_DATA = Path("/work/data/openclipart")
 HINT_COUNTS = (0, 1, 2, 5, 10, 20, 50)

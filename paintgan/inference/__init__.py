@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from paintgan.inference import engines as _engines  # noqa: F401 - provides core's model-backed layers
+
 _EXPORTS = {
     "ModelRegistry": "registry",
     "ModelInfo": "registry",

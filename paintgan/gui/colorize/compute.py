@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from paintgan.core.geometry import Rect
-from paintgan.io.hints import Hints, dump_hints
+from paintgan.core.hints import Hints, dump_hints
 
 PREVIEW_LONG_SIDE = 512  # page pixels fed to the preview pass (the network then works at 256)
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import QRectF
 
 from paintgan.commands.hints import SetHints
 from paintgan.core.colorize_layer import ColorizeLayer
+from paintgan.core.hints import Hints
 from paintgan.gui.tools.base import ToolContext
 from paintgan.gui.tools.hint_point import HintEnv, HintTool
-from paintgan.io.hints import Hints
 
 
 def _seg_dist(px: float, py: float, a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -35,10 +35,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from paintgan.core.hints import Hints
 from paintgan.errors import ModelError, PaintGANError
 from paintgan.inference.colorize import color as C
 from paintgan.inference.colorize.guided import guided_upsample
-from paintgan.io.hints import Hints
 
 DEFAULT_MODEL = "colorize"
 PREVIEW_SIZE = 256

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from paintgan.core.hints import Hints
 from paintgan.inference.colorize import color as C
 from paintgan.inference.colorize.engine import as_rgb_u8, lab_to_rgb_u8, lightness, lineart_levels
-from paintgan.io.hints import Hints
 
 DEFAULT_GAP_RADIUS = 2
 DEFAULT_INK_THRESHOLD = 0.5
