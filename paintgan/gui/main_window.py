@@ -22,6 +22,7 @@ from paintgan.gui.canvas import CanvasWidget
 from paintgan.gui.colorize.controller import ColorizeController
 from paintgan.gui.colorize.overlay import HintOverlay
 from paintgan.gui.colors import ColorState
+from paintgan.gui.documents import OpenDocuments
 from paintgan.gui.ganpaint.mode import GanPaintMode
 from paintgan.gui.panels.colorize import ColorizePanel
 from paintgan.gui.panels.history import HistoryPanel
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         APP_HISTORY_BUDGET.limit_bytes = st.history_limit_bytes(self.settings)
         self.session = session or DocumentSession.new(*DEFAULT_SIZE)
         self.colors = ColorState()
+        self.documents = OpenDocuments(self)
         ctx = ToolContext(lambda: self.session, self.colors, self.show_message)
         self.tools: dict[str, Tool] = {t.name: t for t in (BrushTool(ctx), BrushTool(ctx, eraser=True),
                                                            PickerTool(ctx), FillTool(ctx))}
@@ -122,9 +124,10 @@ class MainWindow(QMainWindow):
         self.colorize_panel.connect_session()
         self.ganpaint.set_session(session)
         self._connect_session()
+        self.documents.shown(session)
         if old is not session:
             self._disconnect_session(old)
-            if not self.ganpaint.keeps(old):  # documents open in the background stay alive
+            if not self.documents.keeps(old):  # documents open in the background stay alive
                 old.close()
                 old.deleteLater()
 
@@ -443,7 +446,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.canvas.tool is not None:
             self.canvas.tool.cancel()
-        if not self.maybe_save() or not self.ganpaint.maybe_close_parked():
+        if not self.maybe_save() or not self.documents.maybe_close_background():
             event.ignore()
             return
         self.save_settings()
@@ -496,8 +499,8 @@ class MainWindow(QMainWindow):
     def close_document(self) -> None:
         if self.canvas.tool is not None and self.canvas.tool.active:
             return
-        self.ganpaint.close_current()
+        self.documents.close_current(self._last_new_size())
 
     def fill_window_menu(self) -> None:
         assert self.window_menu is not None
-        self.ganpaint.fill_window_menu(self.window_menu)
+        self.documents.fill_window_menu(self.window_menu)

@@ -106,7 +106,7 @@ def _image(layer: GanPaintLayer) -> np.ndarray:
 
 
 def _close(window: MainWindow) -> None:
-    for s in window.ganpaint.documents():
+    for s in window.documents.all():
         s.stack.set_clean()
 
 
@@ -125,7 +125,7 @@ def test_new_scene_opens_with_seed_grid(qtbot, window: MainWindow) -> None:  # t
     assert layer.result is not None and layer.result.shape == (doc.height, doc.width, 4)
     assert window.tool.name == "gan_brush"
     assert len(window.session.stack) == 0  # opening a scene is not an edit
-    assert window.ganpaint.documents() == [window.session, painting]  # the painting stays open
+    assert window.documents.all() == [window.session, painting]  # the painting stays open
     panel.more_btn.click()
     qtbot.waitUntil(lambda: len(panel.seed_buttons) == 24, timeout=20000)
     _close(window)
@@ -286,7 +286,7 @@ def test_send_to_layer(qtbot, window: MainWindow) -> None:  # type: ignore[no-un
     assert [t[1] for t in targets] == [painting]
     window.ganpaint.send_to_layer(painting)
     assert window.session is painting  # the painting is shown, the scene stays open
-    assert window.ganpaint.documents() == [painting, window.ganpaint.parked[0]]
+    assert window.documents.all() == [painting, window.documents.background[0]]
     layers = list(painting.doc.layers())
     assert len(layers) == n_before + 1
     sent = painting.doc.active_layer
@@ -320,7 +320,7 @@ def test_unavailable_model_is_explained(qtbot, window: MainWindow, monkeypatch: 
     assert panel is not None
     assert not panel.reason.isHidden() and "unavailable" in panel.reason.text().lower()
     assert not panel.seed_box.isEnabled() and not panel.draw_btn.isEnabled()
-    assert len(window.ganpaint.documents()) == 1
+    assert len(window.documents.all()) == 1
     # the GAN brush on a painting document says why it does nothing
     window.set_tool("gan_brush")
     drag(window, [(20, 20), (60, 60)])
@@ -345,7 +345,7 @@ def test_close_document_shows_the_next_open_one(qtbot, window: MainWindow) -> No
     scene = window.session
     window.ganpaint.pick_seed(3)  # modified: closing asks (the test fixture answers Discard)
     window.close_document()
-    assert window.session is painting and window.ganpaint.documents() == [painting]
-    assert scene not in window.ganpaint.parked
+    assert window.session is painting and window.documents.all() == [painting]
+    assert scene not in window.documents.background
     window.close_document()
-    assert window.session is not painting and len(window.ganpaint.documents()) == 1
+    assert window.session is not painting and len(window.documents.all()) == 1

@@ -3,8 +3,8 @@ scene as its own document, and the documents kept open beside the shown one.
 
 A GANPaint scene is a document whose size is the model's image size times an integer factor (512×512 for a
 128² model) holding one GANPaint layer. Opening one keeps the painting document that was shown open in the
-background ("parked"), so "Send to layer" can put the scene's picture into it as a new paint layer (one
-undo step in that document's history) or into a new painting document; Window ▸ lists the open documents.
+background (the main window's `OpenDocuments`), so "Send to layer" can put the scene's picture into it as a
+new paint layer (one undo step in that document's history) or into a new painting document.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QFileDialog
 
 from paintgan.commands.ganpaint import CreateGanPaintDocument, ResetGanEdits, SendToLayer, SetGanSeed
 from paintgan.core.ganpaint_layer import GanPaintLayer, ganpaint_layers, target_layer, upscale
 from paintgan.errors import PaintGANError
 from paintgan.gui import dialogs
+from paintgan.gui.documents import session_label
 from paintgan.gui.ganpaint.controller import GanPaintController
 from paintgan.gui.ganpaint.panel import GanPaintPanel
 from paintgan.gui.session import DocumentSession
@@ -57,23 +58,12 @@ def is_ganpaint_session(session: DocumentSession) -> bool:
     return bool(ganpaint_layers(session.doc))
 
 
-def session_label(session: DocumentSession) -> str:
-    if session.path:
-        return session.display_name
-    layer = target_layer(session.doc)
-    if layer is not None:
-        return f"GANPaint scene (seed {layer.seed})"
-    d = session.doc
-    return f"Untitled ({d.width}×{d.height})"
-
-
 class GanPaintMode(QObject):
     def __init__(self, window: MainWindow, ctx: ToolContext) -> None:
         super().__init__(window)
         self.window = window
         self.controller = GanPaintController(window.session, parent=window)
         self.tool = GanBrushTool(ctx, self.controller)
-        self.parked: list[DocumentSession] = []
         self.panel: GanPaintPanel | None = None
         self.last_export: str | None = None
 
@@ -114,8 +104,6 @@ class GanPaintMode(QObject):
             self.panel.activate()
 
     def set_session(self, session: DocumentSession) -> None:
-        if session in self.parked:
-            self.parked.remove(session)
         self.controller.set_session(session)
         if self.panel is not None:
             self.panel.connect_session()
@@ -129,60 +117,9 @@ class GanPaintMode(QObject):
             dock.raise_()
         self.activate()
 
-    # -- documents -----------------------------------------------------------------------------------
-    def keeps(self, session: DocumentSession) -> bool:
-        """Whether the main window must keep `session` alive when it stops showing it."""
-        return session in self.parked
-
-    def switch_to(self, session: DocumentSession) -> None:
-        """Show `session`, keeping the shown one open in the background."""
-        current = self.window.session
-        if session is current:
-            return
-        if current not in self.parked:
-            self.parked.append(current)
-        self.window.set_session(session)
-
-    def documents(self) -> list[DocumentSession]:
-        return [self.window.session, *self.parked]
-
+    # -- documents (kept by the main window's OpenDocuments) ----------------------------------------
     def send_targets(self) -> list[tuple[str, object]]:
-        return [(session_label(s), s) for s in self.documents() if not is_ganpaint_session(s)]
-
-    def fill_window_menu(self, menu: QMenu) -> None:
-        menu.clear()
-        for s in self.documents():
-            act = QAction(session_label(s) + (" *" if s.modified else ""), menu, checkable=True)
-            act.setChecked(s is self.window.session)
-            act.triggered.connect(lambda _c=False, target=s: self.switch_to(target))
-            menu.addAction(act)
-
-    def close_current(self) -> bool:
-        """File ▸ Close: drop the shown document (asking to save) and show another open one, or a new
-        empty painting document when it was the last. False when the user cancelled."""
-        if not self.window.maybe_save():
-            return False
-        if self.parked:
-            nxt = self.parked.pop()  # the most recently parked
-        else:
-            from paintgan.gui.main_window import DEFAULT_SIZE
-
-            nxt = DocumentSession.new(*DEFAULT_SIZE)
-        self.window.set_session(nxt)
-        return True
-
-    def maybe_close_parked(self) -> bool:
-        """On quit: ask about unsaved parked documents (shown one by one). False = cancel quitting."""
-        for s in list(self.parked):
-            if s.modified:
-                answer = dialogs.ask_save_changes(self.window, session_label(s))
-                if answer == "cancel":
-                    return False
-                if answer == "save":
-                    self.switch_to(s)
-                    if not self.window.save():
-                        return False
-        return True
+        return [(session_label(s), s) for s in self.window.documents.all() if not is_ganpaint_session(s)]
 
     # -- scenes --------------------------------------------------------------------------------------
     def new_scene(self, seed: int = 0) -> GanPaintLayer | None:
@@ -198,7 +135,7 @@ class GanPaintMode(QObject):
         painter = st.painter()
         made = CreateGanPaintDocument(painter.image_size, model=painter.name, seed=seed)
         session = DocumentSession(made.doc)
-        self.switch_to(session)
+        self.window.documents.switch_to(session)
         self.window.set_tool(self.tool.name)
         self.show_dock()
         return made.layer
@@ -278,6 +215,6 @@ class GanPaintMode(QObject):
             h, w = pixels.shape[:2]
             target = DocumentSession.new(w, h)
         target.stack.push(SendToLayer(target.doc, pixels, f"GANPaint seed {layer.seed}"))
-        self.switch_to(target)
+        self.window.documents.switch_to(target)
         self.window.show_message("Sent the GANPaint picture as a new layer (Window ▸ goes back to the scene)")
         return target
