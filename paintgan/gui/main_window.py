@@ -465,9 +465,7 @@ class MainWindow(QMainWindow):
             "hint_eraser": "Drag over hints to delete them (one undo step per drag).",
         }
         for name, text in texts.items():
-            page = self.tool_options._pages.get(name)
-            if hasattr(page, "setText"):
-                page.setText(text)  # type: ignore[union-attr]
+            self.tool_options.set_help(name, text)
 
     def colorize_layer(self) -> None:
         from paintgan.gui.colorize.setup import run_colorize_dialog

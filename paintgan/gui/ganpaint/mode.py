@@ -84,9 +84,7 @@ class GanPaintMode(QObject):
         w = self.window
         dock = w.docks["ganpaint"]
         dock.visibilityChanged.connect(self._dock_visible)
-        page = w.tool_options._pages.get(self.tool.name)
-        if hasattr(page, "setText"):
-            page.setText(HELP)  # type: ignore[union-attr]
+        w.tool_options.set_help(self.tool.name, HELP)
         act = w.tool_actions.get(self.tool.name)
         if act is not None:
             act.setIcon(gan_icon())

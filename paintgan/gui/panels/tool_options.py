@@ -139,6 +139,12 @@ class ToolOptionsPanel(QWidget):
         lay.addWidget(self.stack)
         lay.addStretch(1)
 
+    def set_help(self, tool_name: str, text: str) -> None:
+        """Set the text shown for a tool that has no options of its own (hint tools, the GAN brush...)."""
+        page = self._pages.get(tool_name)
+        if isinstance(page, QLabel):
+            page.setText(text)
+
     def show_tool(self, tool: Tool) -> None:
         self.title.setText(tool.label)
         self.stack.setCurrentWidget(self._pages[tool.name])
