@@ -1,10 +1,19 @@
-"""LabelMe JSON (one file per image) read/write; writes are atomic (temp file, fsync, os.replace).
+"""LabelMe JSON (one file per image): read, validate, write atomically, and convert to/from the annotation
+layer, keeping every field we do not use.
 
     {"version": "5.4.1", "flags": {}, "shapes": [{"label": "cat", "points": [[x, y], ...], "group_id": null,
-      "shape_type": "polygon", "flags": {}, "description": ""}], "imagePath": "cat.jpg", "imageData": null,
+      "description": "", "shape_type": "polygon", "flags": {}}], "imagePath": "cat.jpg", "imageData": null,
       "imageHeight": 480, "imageWidth": 640}
 
-`imagePath` is stored relative to the JSON file's folder, as labelme does.
+`imagePath` is relative to the JSON file's folder, as labelme stores it. Unknown top-level keys (and
+`imageData`, labelme's base64 copy of the image) go to `LabelMeFile.extra`, unknown shape keys to
+`Shape.extra`; both are written back unchanged, so labelme (or a newer tool) loses nothing when PaintGAN
+saves its file.
+
+Refused, with a `LabelMeError` whose `reason` says why (the file is never touched): unreadable, larger
+than `MAX_LABELME_BYTES`, not JSON, NaN/Infinity, nesting deeper than `MAX_DEPTH`, not a LabelMe object
+("corrupt"); a `version` whose major number is newer than `SUPPORTED_MAJOR` ("newer-version"); an
+`imagePath` naming another image file, or a recorded size that differs from the image ("other-image").
 """
 
 from __future__ import annotations
@@ -17,51 +26,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from paintgan.core.annotations import AnnotationLayer, Shape, ShapeError
 from paintgan.errors import FormatError
-from paintgan.io.atomic import atomic_write
+from paintgan.io.atomic import atomic_write, os_error_reason
 
 LABELME_VERSION = "5.4.1"
+SUPPORTED_MAJOR = 5
+MAX_LABELME_BYTES = 512 << 20  # imageData of a big photo is tens of MB
+MAX_DEPTH = 64
+TOP_KEYS = ("version", "flags", "shapes", "imagePath", "imageData", "imageHeight", "imageWidth")
+
+
+class LabelMeError(FormatError):
+    """A LabelMe file PaintGAN will not open; `reason` is "unreadable", "corrupt", "newer-version" or
+    "other-image", and the message is one line naming the file and what is wrong."""
+
+    def __init__(self, message: str, reason: str = "corrupt") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
-class Shape:
-    label: str
-    points: list[tuple[float, float]]
-    shape_type: str = "polygon"
-    group_id: int | None = None
-    flags: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "points": [[float(x), float(y)] for x, y in self.points],
-            "group_id": self.group_id,
-            "shape_type": self.shape_type,
-            "flags": dict(self.flags),
-            "description": self.description,
-        }
-
-
-@dataclass
-class Annotation:
+class LabelMeFile:
     image_path: str
     image_height: int
     image_width: int
     shapes: list[Shape] = field(default_factory=list)
     flags: dict[str, Any] = field(default_factory=dict)
     version: str = LABELME_VERSION
+    #: Top-level keys we do not use, in file order, with `imageData` (None when the file has none).
+    extra: dict[str, Any] = field(default_factory=lambda: {"imageData": None})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "version": self.version,
             "flags": dict(self.flags),
             "shapes": [s.to_dict() for s in self.shapes],
             "imagePath": self.image_path,
-            "imageData": None,
+            "imageData": self.extra.get("imageData"),
             "imageHeight": int(self.image_height),
             "imageWidth": int(self.image_width),
         }
+        for k, v in self.extra.items():
+            if k not in d:
+                d[k] = v
+        return d
+
+
+#: The old name of `LabelMeFile` (kept for callers of the first LabelMe writer).
+Annotation = LabelMeFile
 
 
 def relative_image_path(image_path: str | os.PathLike[str], json_path: str | os.PathLike[str]) -> str:
@@ -75,17 +88,30 @@ def relative_image_path(image_path: str | os.PathLike[str], json_path: str | os.
     return rel.replace(os.sep, "/")
 
 
+def json_path_for(image_path: str | os.PathLike[str], output_dir: str | os.PathLike[str] | None = None
+                  ) -> Path:
+    """Where an image's LabelMe file lives: beside it (IMAGE.json), or `output_dir`/STEM.json."""
+    img = Path(image_path)
+    if output_dir is None:
+        return img.with_suffix(".json")
+    return Path(output_dir) / (img.stem + ".json")
+
+
 def polygon_shape(label: str, points: Sequence[Sequence[float]], description: str = "") -> Shape:
     pts = [(float(p[0]), float(p[1])) for p in points]
     if len(pts) < 3 or not all(math.isfinite(c) for p in pts for c in p):
         raise FormatError(f"a polygon needs at least 3 finite points, got {len(pts)}")
-    return Shape(label=label, points=pts, description=description)
+    return Shape(tuple(pts), label, "polygon", description=description)
 
 
-def write_labelme(path: str | os.PathLike[str], annotation: Annotation) -> Path:
+# ------------------------------------------------------------------------------------- writing
+def dumps_labelme(f: LabelMeFile) -> bytes:
+    return (json.dumps(f.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def write_labelme(path: str | os.PathLike[str], annotation: LabelMeFile) -> Path:
     """Write `annotation` to `path` atomically; SaveError on failure (an existing file is left as it was)."""
-    data = json.dumps(annotation.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    atomic_write(path, data.encode("utf-8"))
+    atomic_write(path, dumps_labelme(annotation))
     return Path(path)
 
 
@@ -96,51 +122,145 @@ def save_polygons(
     polygons: Sequence[tuple[str, Sequence[Sequence[float]]]],
 ) -> Path:
     """Convenience: write (label, points) polygons for an image of size (height, width)."""
-    ann = Annotation(
-        relative_image_path(image_path, path),
-        int(image_size[0]),
-        int(image_size[1]),
-        [polygon_shape(label, pts) for label, pts in polygons],
-    )
+    ann = LabelMeFile(relative_image_path(image_path, path), int(image_size[0]), int(image_size[1]),
+                      [polygon_shape(label, pts) for label, pts in polygons])
     return write_labelme(path, ann)
 
 
-def read_labelme(path: str | os.PathLike[str]) -> Annotation:
-    """Read a LabelMe JSON file; FormatError with a one-line message when it is malformed."""
+# ------------------------------------------------------------------------------------- reading
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _depth_ok(obj: Any, limit: int) -> bool:
+    stack = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if d > limit:
+            return False
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, d + 1) for v in o if isinstance(v, dict | list))
+    return True
+
+
+def parse_labelme(data: bytes, name: str = "LabelMe file") -> LabelMeFile:
+    """Parse LabelMe JSON bytes; LabelMeError naming `name` and the field."""
+    try:
+        body = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise LabelMeError(f"{name}: the JSON is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise LabelMeError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise LabelMeError(f"{name}: a LabelMe file must hold a JSON object")
+    if not _depth_ok(body, MAX_DEPTH):
+        raise LabelMeError(f"{name}: the JSON is nested deeper than {MAX_DEPTH} levels")
+    version = body.get("version", LABELME_VERSION)
+    if not isinstance(version, str):
+        raise LabelMeError(f"{name}: “version” must be a string")
+    major = version.split(".", 1)[0]
+    if major.isdigit() and int(major) > SUPPORTED_MAJOR:
+        raise LabelMeError(f"{name} was written by labelme {version}, newer than the {SUPPORTED_MAJOR}.x "
+                           "files PaintGAN understands", "newer-version")
+    shapes_raw = body.get("shapes") or []
+    if not isinstance(shapes_raw, list):
+        raise LabelMeError(f"{name}: “shapes” must be a list")
+    shapes = []
+    for i, d in enumerate(shapes_raw):
+        try:
+            shapes.append(Shape.from_dict(d))
+        except ShapeError as exc:
+            raise LabelMeError(f"{name}: shape {i}: {exc}") from None
+    flags = body.get("flags") or {}
+    if not isinstance(flags, dict):
+        raise LabelMeError(f"{name}: “flags” must be an object")
+    image_path = body.get("imagePath") or ""
+    if not isinstance(image_path, str):
+        raise LabelMeError(f"{name}: “imagePath” must be a string")
+    size = []
+    for key in ("imageHeight", "imageWidth"):
+        v = body.get(key)
+        if v is None:
+            v = 0
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or not float(v).is_integer():
+            raise LabelMeError(f"{name}: “{key}” must be a whole number of pixels")
+        size.append(int(v))
+    extra = {k: v for k, v in body.items() if k not in TOP_KEYS or k == "imageData"}
+    extra.setdefault("imageData", None)
+    return LabelMeFile(image_path, size[0], size[1], shapes, dict(flags), version, extra)
+
+
+def read_labelme(path: str | os.PathLike[str], *, image_path: str | os.PathLike[str] | None = None,
+                 image_size: tuple[int, int] | None = None) -> LabelMeFile:
+    """Read and validate a LabelMe file. With `image_path` / `image_size` (height, width), refuse a file
+    that describes another image ("other-image"): its imagePath names a different file, or its recorded
+    size differs."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        if not p.is_file():
+            raise LabelMeError(f"Cannot open {p}: not a regular file", "unreadable")
+        if p.stat().st_size > MAX_LABELME_BYTES:
+            raise LabelMeError(f"Cannot open {p}: larger than {MAX_LABELME_BYTES >> 20} MB", "corrupt")
+        data = p.read_bytes()
     except OSError as exc:
-        raise FormatError(f"cannot read {p}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise FormatError(f"{p} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise FormatError(f"{p}: a LabelMe file must hold a JSON object")
-    try:
-        shapes = []
-        for i, s in enumerate(data.get("shapes") or []):
-            if not isinstance(s, dict) or not isinstance(s.get("points"), list):
-                raise FormatError(f"{p}: shape {i} has no points list")
-            pts = [(float(q[0]), float(q[1])) for q in s["points"]]
-            shapes.append(
-                Shape(
-                    label=str(s.get("label", "")),
-                    points=pts,
-                    shape_type=str(s.get("shape_type") or "polygon"),
-                    group_id=s.get("group_id"),
-                    flags=dict(s.get("flags") or {}),
-                    description=str(s.get("description") or ""),
-                )
-            )
-        return Annotation(
-            image_path=str(data.get("imagePath") or ""),
-            image_height=int(data.get("imageHeight") or 0),
-            image_width=int(data.get("imageWidth") or 0),
-            shapes=shapes,
-            flags=dict(data.get("flags") or {}),
-            version=str(data.get("version") or LABELME_VERSION),
-        )
-    except FormatError:
-        raise
-    except (TypeError, ValueError, IndexError, KeyError) as exc:
-        raise FormatError(f"{p}: malformed LabelMe data ({type(exc).__name__}: {exc})") from None
+        raise LabelMeError(f"Cannot open {p}: {os_error_reason(exc)}", "unreadable") from None
+    f = parse_labelme(data, str(p))
+    if image_path is not None and f.image_path:
+        recorded = f.image_path.replace("\\", "/").rsplit("/", 1)[-1]
+        if recorded != Path(image_path).name:
+            raise LabelMeError(f"{p} describes another image ({recorded}, not {Path(image_path).name})",
+                               "other-image")
+    if image_size is not None and f.image_height and f.image_width \
+            and (f.image_height, f.image_width) != (int(image_size[0]), int(image_size[1])):
+        raise LabelMeError(f"{p} describes an image of {f.image_width}×{f.image_height}, this one is "
+                           f"{int(image_size[1])}×{int(image_size[0])}", "other-image")
+    return f
+
+
+# ------------------------------------------------------------------------ the annotation layer
+def layer_from_labelme(f: LabelMeFile, name: str = "Annotations") -> AnnotationLayer:
+    """An annotation layer holding the file's shapes, image flags and the fields we keep for saving."""
+    layer = AnnotationLayer(name, shapes=f.shapes)
+    layer.flags = dict(f.flags)
+    layer.file_extra = dict(f.extra)
+    layer.file_extra["version"] = f.version
+    return layer
+
+
+def labelme_from_layer(layer: AnnotationLayer, json_path: str | os.PathLike[str],
+                       image_path: str | os.PathLike[str], image_size: tuple[int, int]) -> LabelMeFile:
+    extra = {k: v for k, v in layer.file_extra.items() if k != "version"}
+    extra.setdefault("imageData", None)
+    version = str(layer.file_extra.get("version") or LABELME_VERSION)
+    return LabelMeFile(relative_image_path(image_path, json_path), int(image_size[0]), int(image_size[1]),
+                       list(layer.shapes), dict(layer.flags), version, extra)
+
+
+def load_annotation_layer(json_path: str | os.PathLike[str], image_path: str | os.PathLike[str],
+                          image_size: tuple[int, int] | None = None) -> AnnotationLayer:
+    """The annotation layer of `image_path` from its LabelMe file (LabelMeError when refused)."""
+    return layer_from_labelme(read_labelme(json_path, image_path=image_path, image_size=image_size))
+
+
+def save_annotation_layer(json_path: str | os.PathLike[str], layer: AnnotationLayer,
+                          image_path: str | os.PathLike[str], image_size: tuple[int, int]) -> Path:
+    """Write the layer as LabelMe JSON atomically, with the fields the file had (imageData included)."""
+    return write_labelme(json_path, labelme_from_layer(layer, json_path, image_path, image_size))
+
+
+def backup_file(path: str | os.PathLike[str]) -> Path:
+    """Move a refused file aside as NAME.bak (NAME.bak1, ... when taken) before a new one is started;
+    returns the backup's path. SaveError-like FormatError when it cannot be moved."""
+    p = Path(path)
+    for i in range(1000):
+        bak = p.with_name(p.name + (".bak" if i == 0 else f".bak{i}"))
+        if not bak.exists():
+            try:
+                os.replace(p, bak)
+            except OSError as exc:
+                raise LabelMeError(f"Cannot keep {p} as {bak.name}: {os_error_reason(exc)}",
+                                   "unreadable") from None
+            return bak
+    raise LabelMeError(f"Cannot keep {p}: too many backups beside it", "unreadable")
