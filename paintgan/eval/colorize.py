@@ -62,7 +62,7 @@ def load_images(data: str | Path | None, limit: int | None = None) -> tuple[list
     files = sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_EXTS and f.is_file())
     if not files:
         raise EvalDataError(f"no images in {p}")
-    from paintgan.inference.colorize.engine import as_rgb_u8
+    from paintgan.inference.colorize.pixels import as_rgb_u8
     from paintgan.io.images import load_image
 
     out = []
@@ -99,7 +99,7 @@ def make_input(rgb: np.ndarray, kind: str) -> np.ndarray:
         from paintgan.inference.colorize.lineart import extract_lineart
 
         return (extract_lineart(rgb) * 255.0 + 0.5).astype(np.uint8)
-    from paintgan.inference.colorize.engine import lab_to_rgb_u8, lightness
+    from paintgan.inference.colorize.pixels import lab_to_rgb_u8, lightness
 
     lab = np.zeros(rgb.shape, np.float32)
     lab[..., 0] = lightness(rgb)

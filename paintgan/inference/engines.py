@@ -16,8 +16,8 @@ from paintgan.core.engines import provide_engine
 def _colorize_flat(pixels: np.ndarray, hints: Any, kind: str, gap_radius: int, fill_unhinted: bool
                    ) -> np.ndarray:
     from paintgan.core.layers import as_rgba8
-    from paintgan.inference.colorize.engine import detect_input_kind
     from paintgan.inference.colorize.flat import flat_fill, propagate_gray
+    from paintgan.inference.colorize.pixels import detect_input_kind
 
     k = detect_input_kind(pixels) if kind == "auto" else kind
     if k == "gray":

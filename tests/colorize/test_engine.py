@@ -6,7 +6,9 @@ from colorize_helpers import lineart_page
 
 from paintgan.errors import ModelError
 from paintgan.inference.colorize import engine as E
+from paintgan.inference.colorize.flat import flatten_regions
 from paintgan.inference.colorize.guided import guided_filter, guided_upsample
+from paintgan.inference.colorize.hintmap import rgb_to_nlab
 from paintgan.io.hints import Hints, PointHint, StrokeHint
 
 
@@ -15,7 +17,7 @@ def test_rasterize_points_and_strokes():
     hint, mask = E.rasterize_hints(h, (64, 48), (64, 48))
     assert hint.shape == (3, 48, 64) and mask.shape == (1, 48, 64)
     assert mask[0, 18:23, 8:13].all() and mask[0, 20, 10] == 1 and mask[0, 20, 14] == 0  # 5×5 square
-    red = E.rgb_to_nlab((255, 0, 0))
+    red = rgb_to_nlab((255, 0, 0))
     assert np.allclose(hint[:, 20, 10], red, atol=1e-4)
     assert mask[0, 10:25, 38:41].all() and not mask[0, 10:25, 45].any()
     assert hint[2, 15, 39] < 0  # blue: b < 0
@@ -155,11 +157,11 @@ def test_flatten_regions_one_colour_per_region_hints_win():
     lab[:, 14, :] = [0.0, 90.0, 90.0]  # an ink column inside region 1 must not count
     paper = np.ones((20, 30), bool)
     paper[:, 14] = False
-    out = E.flatten_regions(lab, labels, paper)
+    out = flatten_regions(lab, labels, paper)
     assert np.ptp(out[:, :15], axis=(0, 1)).max() < 1e-4  # flat
     assert abs(out[0, 0, 1] - np.linspace(0, 40, 15)[:14].mean()) < 1e-3  # mean over paper pixels only
     np.testing.assert_allclose(out[0, 20], [50.0, 0.0, 30.0], atol=1e-4)
-    hinted = E.flatten_regions(lab, labels, paper, Hints([PointHint(20, 10, (255, 0, 0), 1)]))
+    hinted = flatten_regions(lab, labels, paper, Hints([PointHint(20, 10, (255, 0, 0), 1)]))
     assert hinted[5, 25, 1] > 60 and np.ptp(hinted[:, 15:], axis=(0, 1)).max() < 1e-4  # red region 2
     np.testing.assert_allclose(hinted[:, :15], out[:, :15])  # region 1 untouched
 

@@ -63,7 +63,7 @@ def test_propagate_gray_keeps_l():
     g[:, 40:] = 90
     out = propagate_gray(g, Hints([PointHint(10, 25, (190, 130, 120)), PointHint(70, 25, (90, 100, 140))]))
     assert out[25, 10, 0] > out[25, 10, 2] and out[25, 70, 2] > out[25, 70, 0]
-    from paintgan.inference.colorize.engine import lightness
+    from paintgan.inference.colorize.pixels import lightness
 
     assert np.abs(lightness(out) - lightness(g)).max() < 2.0  # in-gamut hints: L kept
     assert (propagate_gray(g, Hints()) == g[..., None]).all()

@@ -81,7 +81,7 @@ def run_colorize_dialog(parent: QWidget, session: DocumentSession,
     if source is None:
         return None
     from paintgan.core.colorize_layer import _source_pixels
-    from paintgan.inference.colorize.engine import detect_input_kind
+    from paintgan.inference.colorize.pixels import detect_input_kind
 
     try:
         detected = detect_input_kind(_source_pixels(source, session.doc))

@@ -40,7 +40,7 @@ def kmeans_palette(image: np.ndarray, k: int = 8, sample: int = 20000, seed: int
     """`k` representative colours of an RGB(A) uint8 image: k-means in Lab (cv2.kmeans), biggest first."""
     import cv2
 
-    from paintgan.inference.colorize.engine import as_rgb_u8
+    from paintgan.inference.colorize.pixels import as_rgb_u8
 
     rgb = as_rgb_u8(image).reshape(-1, 3)
     rng = np.random.default_rng(seed)
@@ -69,7 +69,7 @@ class GamutView(QLabel):
         self._rgba: np.ndarray | None = None
 
     def set_lightness(self, L: float) -> None:
-        from paintgan.inference.colorize.engine import ab_gamut
+        from paintgan.inference.colorize.color import ab_gamut
 
         self._rgba = np.ascontiguousarray(ab_gamut(L, GAMUT_PX))
         img = QImage(self._rgba.data, GAMUT_PX, GAMUT_PX, GAMUT_PX * 4, QImage.Format.Format_RGBA8888)
@@ -445,7 +445,7 @@ class ColorizePanel(QWidget):
         if kind == "gray":
             src = self.controller._sources.get(layer.id)
             if src is not None:
-                from paintgan.inference.colorize.engine import as_rgb_u8, lightness
+                from paintgan.inference.colorize.pixels import as_rgb_u8, lightness
 
                 page = src[1]
                 px = page[int(min(max(h.y, 0), page.shape[0] - 1)), int(min(max(h.x, 0), page.shape[1] - 1))]

@@ -118,8 +118,8 @@ class _Runner:
 
     def page(self, src: Path, out: Path) -> list[str]:
 
-        from paintgan.inference.colorize.engine import detect_input_kind
         from paintgan.inference.colorize.flat import colorize_flat
+        from paintgan.inference.colorize.pixels import detect_input_kind
         from paintgan.io.atomic import atomic_write
         from paintgan.io.images import load_image
 

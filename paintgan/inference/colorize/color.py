@@ -1,4 +1,5 @@
-"""Colour conversions and ab quantisation shared by training and the colorize engine.
+"""Colour conversions and ab quantisation shared by training and the colorize engine, and the in-gamut
+ab plane the colour picker shows (`ab_gamut`).
 
 numpy-only (no torch, no Qt).  Lab follows OpenCV's float32 convention
 (``cv2.cvtColor(rgb_float01, cv2.COLOR_RGB2Lab)``): sRGB in [0, 1], D65 white,
@@ -238,3 +239,27 @@ def suggest_colors(
         lab = np.array([L, centers[i, 0], centers[i, 1]], dtype=np.float32)
         out.append((lab_to_rgb(lab), float(p[i])))
     return out
+
+
+# ------------------------------------------------------------------------------------------ gamut
+def ab_gamut(L: float, size: int = 256, ab_range: float = AB_RANGE) -> np.ndarray:
+    """The ab plane at lightness `L` as an RGBA uint8 (size, size) image (ideepcolor's colour picker):
+    column = a, row = b, both from -range to +range (row 0 is b = -range); alpha 0 outside the sRGB
+    gamut. `gamut_ab_at` maps a clicked pixel back to (a, b)."""
+    v = np.linspace(-ab_range, ab_range, size, dtype=np.float32)
+    bb, aa = np.meshgrid(v, v, indexing="ij")
+    lab = np.stack([np.full_like(aa, float(L)), aa, bb], axis=-1)
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)  # clipped to [0, 1]
+    back = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+    ok = np.sqrt(((back - lab) ** 2).sum(-1)) < 2.0
+    out = np.zeros((size, size, 4), np.uint8)
+    out[..., :3] = cv2.convertScaleAbs(rgb, alpha=255.0)
+    out[..., 3] = np.where(ok, 255, 0).astype(np.uint8)
+    return out
+
+
+def gamut_ab_at(L: float, row: int, col: int, size: int = 256, ab_range: float = AB_RANGE
+                ) -> tuple[float, float]:
+    """(a, b) of pixel (row, col) of `ab_gamut(L, size)`."""
+    v = np.linspace(-ab_range, ab_range, size)
+    return float(v[col]), float(v[row])

@@ -18,8 +18,11 @@ not bleed across lines; the regions are cached with the page) and multiplies the
 art (``keep_lines``) so the lines stay exactly as drawn (``keep_lines=False``: guided filter, network L).
 Finally the exact hint colours are re-imposed under the point hints.
 
-Full-resolution colour conversions use OpenCV's float Lab (same convention as `color.py`, which is
-~40x slower on an A4 page); `color.py` is used for hints, the palette and the ab bins.
+This module holds the page preparation and the network around it. The pieces it builds on live beside it:
+`pixels.py` (any picture to RGB, fast lightness and Lab -> RGB with OpenCV's float Lab, line-art levels and
+detection), `hintmap.py` (hints to the network's planes and back onto the page), `flat.py` (line-enclosed
+regions and the one-colour-per-region flats), `upsample.py` / `guided.py` (bringing the working-size
+colour to the page) and `color.py` (the training's colour conventions, the ab bins and the gamut plane).
 """
 
 from __future__ import annotations
@@ -36,9 +39,22 @@ import cv2
 import numpy as np
 
 from paintgan.core.hints import Hints
-from paintgan.errors import ModelError, PaintGANError
+from paintgan.errors import ModelError
 from paintgan.inference.colorize import color as C
+from paintgan.inference.colorize.color import ab_gamut
+from paintgan.inference.colorize.flat import flat_region_rgb, segment_regions
 from paintgan.inference.colorize.guided import guided_upsample
+from paintgan.inference.colorize.hintmap import impose_point_colors, rasterize_hints
+from paintgan.inference.colorize.pixels import (
+    ColorizeInputError,
+    as_rgb_u8,
+    detect_input_kind,
+    gray_if_neutral,
+    lab_to_rgb_u8,
+    lightness,
+    lineart_levels,
+)
+from paintgan.inference.colorize.upsample import region_upsample
 
 DEFAULT_MODEL = "colorize"
 PREVIEW_SIZE = 256
@@ -52,204 +68,6 @@ LINE_INK = 0.5  # line art below this is ink (region-aware upsampling)
 REGION_GAP_RADIUS = 1
 CLEAN_SAMPLE = 0.85  # working-size samples darker than this hold line ink: not used along boundaries
 REGION_FULL_RES_PIXELS = 2_500_000  # above this, region-aware upsampling runs at half resolution
-
-
-class ColorizeInputError(PaintGANError, ValueError):
-    """An image or argument the colorizer cannot use."""
-
-
-# ------------------------------------------------------------------------------------------ pixels
-def as_rgb_u8(image: Any) -> np.ndarray:
-    """(H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA (composited over white), uint8 or float [0, 1]
-    -> (H, W, 3) uint8 RGB."""
-    if not isinstance(image, np.ndarray):
-        raise ColorizeInputError(f"image must be a numpy array, got {type(image).__name__}")
-    a = image
-    if a.dtype != np.uint8:
-        if a.dtype.kind == "f":
-            a = (np.clip(np.nan_to_num(a), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-        elif a.dtype == np.uint16:
-            a = (a >> 8).astype(np.uint8)
-        else:
-            raise ColorizeInputError(f"image must be uint8 or float, got dtype {a.dtype}")
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[..., 0]
-    if a.ndim == 2:
-        return cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_GRAY2RGB)
-    if a.ndim != 3 or a.shape[2] not in (3, 4) or a.shape[0] < 1 or a.shape[1] < 1:
-        raise ColorizeInputError(f"image must have shape (H, W), (H, W, 3) or (H, W, 4), got {a.shape}")
-    if a.shape[2] == 4:
-        alpha = a[..., 3:4].astype(np.uint16)
-        rgb = (a[..., :3].astype(np.uint16) * alpha + 255 * (255 - alpha) + 127) // 255
-        return rgb.astype(np.uint8)
-    return np.ascontiguousarray(a)
-
-
-_LIN_LUT: np.ndarray | None = None
-_L_LUT: np.ndarray | None = None
-
-
-def _l_of_y(y: np.ndarray) -> np.ndarray:
-    y = np.ascontiguousarray(y, dtype=np.float32)
-    L = cv2.pow(np.maximum(y, 0.0), 1.0 / 3.0)
-    L *= 116.0
-    L -= 16.0
-    small = y <= 0.008856
-    if small.any():
-        L[small] = 903.3 * y[small]
-    return L
-
-
-def lightness(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) or (H, W) uint8 -> CIE L (0..100) float32, fast (OpenCV LUT + cube root), same formula as
-    `color.rgb_to_lab`. Gray input (2-D) takes a 256-entry table."""
-    global _LIN_LUT, _L_LUT
-    if _LIN_LUT is None:
-        v = np.arange(256, dtype=np.float64) / 255.0
-        _LIN_LUT = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
-        _L_LUT = _l_of_y(_LIN_LUT.reshape(1, -1)).reshape(-1)
-    if rgb.ndim == 2:
-        assert _L_LUT is not None
-        return cv2.LUT(np.ascontiguousarray(rgb), _L_LUT)
-    lin = cv2.LUT(rgb, _LIN_LUT)
-    y = cv2.transform(lin, np.array([[0.212671, 0.715160, 0.072169]], np.float32))
-    return _l_of_y(y.reshape(rgb.shape[:2]))
-
-
-def gray_if_neutral(image: np.ndarray) -> np.ndarray | None:
-    """(H, W) uint8 when `image` is 2-D or an RGB(A) uint8 picture with R = G = B (and opaque), else None."""
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        return None
-    if a.ndim == 2:
-        return a
-    if a.ndim != 3 or a.shape[2] not in (3, 4):
-        return None
-    if a.shape[2] == 4 and a[::7, ::7, 3].min() < 255:
-        return None
-    sub = a[::7, ::7]
-    if not (np.array_equal(sub[..., 0], sub[..., 1]) and np.array_equal(sub[..., 0], sub[..., 2])):
-        return None
-    r = a[..., 0]
-    if a.shape[2] == 4 and a[..., 3].min() < 255:
-        return None
-    if cv2.countNonZero(cv2.absdiff(r, a[..., 1])) or cv2.countNonZero(cv2.absdiff(r, a[..., 2])):
-        return None
-    return np.ascontiguousarray(r)
-
-
-def lab_to_rgb_u8(lab: np.ndarray) -> np.ndarray:
-    """float32 Lab (H, W, 3) (OpenCV convention) -> uint8 RGB, fast."""
-    rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
-    return cv2.convertScaleAbs(rgb, alpha=255.0)
-
-
-def lineart_levels(gray_u8: np.ndarray, sample: int = 262144) -> np.ndarray:
-    """Gray uint8 line art -> float32 [0, 1] with paper stretched to 1 and the darkest ink to 0 (scans),
-    like `lineart.prepare_lineart_input` but with the percentiles taken on a subsample (fast on pages)."""
-    g = gray_u8
-    step = max(1, int(np.sqrt(g.size / sample)))
-    sub = g[::step, ::step].astype(np.float32) / 255.0
-    lo, hi = np.percentile(sub, 0.5), np.percentile(sub, 90)
-    out = g.astype(np.float32)
-    out *= 1.0 / 255.0
-    if hi - lo > 0.1:
-        out -= lo
-        out *= 1.0 / (hi - lo)
-        np.clip(out, 0.0, 1.0, out=out)
-    return out
-
-
-def detect_input_kind(image: np.ndarray) -> str:
-    """"lineart" for mostly near-white paper with thin dark ink, else "gray"."""
-    rgb = as_rgb_u8(image)
-    h, w = rgb.shape[:2]
-    f = min(1.0, 1024.0 / max(h, w))
-    if f < 1.0:
-        rgb = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-    hsv_s = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
-    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    gn = lineart_levels(g)
-    white = gn > 0.85
-    if white.mean() < 0.5 or np.percentile(g, 90) < 140:
-        return "gray"
-    nonwhite = ~white
-    if nonwhite.any() and (hsv_s[nonwhite] > 60).mean() > 0.3:  # a colour picture on white
-        return "gray"
-    ink = gn < 0.5
-    mid = nonwhite & ~ink
-    if ink.mean() > 0.3 or ink.mean() < 1e-4 or mid.mean() > max(0.12, 1.5 * ink.mean()):
-        return "gray"
-    k = max(5, round(max(rgb.shape[:2]) / 100)) | 1
-    opened = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    return "lineart" if opened.sum() <= 0.6 * ink.sum() else "gray"
-
-
-# ------------------------------------------------------------------------------------------ hints
-def rgb_to_nlab(rgb: Any) -> np.ndarray:
-    """(..., 3) uint8-valued RGB -> the network's normalised Lab (color.py)."""
-    a = np.asarray(rgb, np.float32) / 255.0
-    return C.rgb_to_net(a)
-
-
-def rasterize_hints(
-    hints: Hints | None,
-    full_size: tuple[int, int],
-    work_size: tuple[int, int],
-    *,
-    padded_size: tuple[int, int] | None = None,
-    gray_l: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hints in full-resolution pixels -> (hint (3, h, w) normalised Lab, mask (1, h, w)) at `work_size`.
-
-    Sizes are (w, h). Points cover the square [x - r, x + r]² (side 2r+1, at least one pixel) around the
-    working pixel holding the point, as the network was trained; strokes are polylines of their width
-    (at least 1 pixel). Later hints paint over earlier ones. `gray_l` (h, w, L/100 at the working size)
-    replaces the hint's L by the image's (gray mode). `padded_size` gives the array size (default
-    `work_size`)."""
-    W, H = full_size
-    ww, wh = work_size
-    pw, ph = padded_size or work_size
-    hint = np.zeros((ph, pw, 3), np.float32)
-    mask = np.zeros((ph, pw), np.float32)
-    if hints is None or not len(hints):
-        return hint.transpose(2, 0, 1).copy(), mask[None]
-    sx, sy = ww / W, wh / H
-    s = float(np.sqrt(sx * sy))
-    sel = np.zeros((ph, pw), np.uint8)
-    for p in hints.points:
-        cx = int(np.clip(np.floor(p.x * sx), 0, ww - 1))
-        cy = int(np.clip(np.floor(p.y * sy), 0, wh - 1))
-        r = max(0, round(p.radius * s))
-        y0, y1 = max(0, cy - r), min(wh, cy + r + 1)
-        x0, x1 = max(0, cx - r), min(ww, cx + r + 1)
-        hint[y0:y1, x0:x1] = rgb_to_nlab(p.rgb)
-        mask[y0:y1, x0:x1] = 1.0
-    shift = 4
-    for st in hints.strokes:
-        sel[:] = 0
-        pts = np.array([[(x * sx - 0.5) * (1 << shift), (y * sy - 0.5) * (1 << shift)] for x, y in st.points],
-                       np.float64).round().astype(np.int32)
-        thick = max(1, round(st.width * s))
-        if len(pts) == 1:
-            cv2.circle(sel, tuple(int(v) for v in pts[0]), max(0, thick // 2) << shift, 1, -1, cv2.LINE_8,
-                       shift)
-            if not sel.any():
-                py = int(np.clip(pts[0][1] >> shift, 0, wh - 1))
-                sel[py, int(np.clip(pts[0][0] >> shift, 0, ww - 1))] = 1
-        else:
-            cv2.polylines(sel, [pts.reshape(-1, 1, 2)], False, 1, thickness=thick, lineType=cv2.LINE_8,
-                          shift=shift)
-        sel[wh:, :] = 0
-        sel[:, ww:] = 0
-        m = sel > 0
-        hint[m] = rgb_to_nlab(st.rgb)
-        mask[m] = 1.0
-    if gray_l is not None:
-        on = mask[:wh, :ww] > 0
-        hint[:wh, :ww, 0][on] = gray_l[on]
-    return hint.transpose(2, 0, 1).copy(), mask[None]
 
 
 # ------------------------------------------------------------------------------------------ geometry
@@ -278,8 +96,6 @@ class Prepared:
 
     def regions(self) -> np.ndarray:
         if self.labels is None:
-            from paintgan.inference.colorize.flat import segment_regions
-
             self.labels, _ = segment_regions(self.guide < LINE_INK, REGION_GAP_RADIUS)
         return self.labels
 
@@ -515,8 +331,6 @@ class Colorizer:
             lab[..., 0] = prep.guide * C.L_SCALE
             lab[..., 1:] = ab * C.AB_SCALE
         elif keep_lines:  # colour per line-enclosed region; the page's own lines are multiplied on below
-            from paintgan.inference.colorize.upsample import region_upsample
-
             labels = prep.regions()
             step = 2 if W * H > REGION_FULL_RES_PIXELS else 1
             lab = region_upsample(labels[::step, ::step], lab_low, skip=prep.guide[::step, ::step] < LINE_INK,
@@ -569,122 +383,3 @@ class Colorizer:
     @staticmethod
     def ab_gamut(L: float, size: int = 256) -> np.ndarray:
         return ab_gamut(L, size)
-
-
-def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, n: int | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(means (n + 1, 3) float32 Lab, present (n + 1,) bool) per region of `labels` (values 1..n): the
-    mean of `lab` over the region's `paper` (non-ink) pixels, or over all its pixels when it has none.
-    `present`: the region has a pixel in `labels` (callers may pass a subsampled label image and fill in
-    the regions it misses)."""
-    flat_labels = labels.ravel()
-    if n is None:
-        n = int(flat_labels.max()) if flat_labels.size else 0
-    w = paper.ravel().astype(np.float32)
-    count = np.bincount(flat_labels, weights=w, minlength=n + 1)
-    all_count = np.bincount(flat_labels, minlength=n + 1).astype(np.float64)
-    means = np.zeros((n + 1, 3), np.float32)
-    for ch in range(3):
-        v = np.ascontiguousarray(lab[..., ch]).ravel()
-        s_paper = np.bincount(flat_labels, weights=v * w, minlength=n + 1)
-        s_all = np.bincount(flat_labels, weights=v, minlength=n + 1)
-        means[:, ch] = np.where(count > 0, s_paper / np.maximum(count, 1e-9),
-                                s_all / np.maximum(all_count, 1))
-    return means, all_count > 0
-
-
-def use_hint_colours(means: np.ndarray, labels: np.ndarray, hints: Hints | None) -> None:
-    """Regions with hints take the colour their hints vote for, as flat fill decides it (in place)."""
-    if hints is None or not (hints.points or hints.strokes):
-        return
-    from paintgan.inference.colorize.flat import region_colors
-
-    colors, hinted = region_colors(labels, len(means) - 1, hints)
-    if hinted.any():
-        means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
-
-
-def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
-                    ) -> np.ndarray:
-    """One Lab colour per region of `labels`, as an image like `lab`: the hints' colour for hinted
-    regions, else the region's mean (`region_lab_means`)."""
-    means, _ = region_lab_means(lab, labels, paper)
-    use_hint_colours(means, labels, hints)
-    return means[labels]
-
-
-def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
-                    step: int | None = None) -> np.ndarray:
-    """Full-resolution RGB uint8 with one colour per region: the network's Lab (`lab_low`, working size)
-    upsampled bilinearly to the label grid subsampled by `step` (default: about the working size — the
-    network has no finer detail), averaged per region (regions the subsampled grid misses are filled from
-    their own pixels), hints' colours (voted on the full-resolution regions) for hinted regions; the palette
-    is converted to RGB once and gathered, so a page costs a few table lookups per pixel."""
-    H, W = labels.shape
-    if step is None:
-        step = max(1, min(H // max(1, lab_low.shape[0]), W // max(1, lab_low.shape[1])))
-    sub = labels[::step, ::step]
-    lab_s = cv2.resize(lab_low, (sub.shape[1], sub.shape[0]), interpolation=cv2.INTER_LINEAR)
-    n = int(labels.max())
-    means, present = region_lab_means(lab_s, sub, paper[::step, ::step], n)
-    missing = ~present
-    missing[0] = False
-    if missing.any():
-        ys, xs = np.nonzero(missing[labels])
-        lbl = labels[ys, xs]
-        vals = lab_s[np.minimum(ys // step, sub.shape[0] - 1), np.minimum(xs // step, sub.shape[1] - 1)]
-        cnt = np.bincount(lbl, minlength=n + 1)
-        for ch in range(3):
-            sums = np.bincount(lbl, weights=vals[:, ch], minlength=n + 1)
-            means[missing, ch] = (sums / np.maximum(cnt, 1))[missing]
-    use_hint_colours(means, labels, hints)  # voted on the full-resolution regions
-    palette = lab_to_rgb_u8(means[None])[0]
-    return palette[labels]
-
-
-def impose_point_colors(rgb: np.ndarray, hints: Hints, L: np.ndarray | None = None) -> None:
-    """Paint each point hint's exact colour on a disc of its radius (in place). With `L` (gray mode) the
-    page's lightness is kept and only the hint's a, b are imposed."""
-    H, W = rgb.shape[:2]
-    for p in hints.points:
-        r = max(0.0, float(p.radius))
-        cx, cy = float(p.x), float(p.y)
-        x0, x1 = max(0, int(np.floor(cx - r))), min(W, int(np.floor(cx + r)) + 1)
-        y0, y1 = max(0, int(np.floor(cy - r))), min(H, int(np.floor(cy + r)) + 1)
-        if x0 >= x1 or y0 >= y1:
-            continue
-        yy, xx = np.mgrid[y0:y1, x0:x1]
-        disc = (xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2 <= max(r, 0.5) ** 2 + 1e-6
-        if not disc.any():
-            disc[min(int(cy), y1 - 1) - y0, min(int(cx), x1 - 1) - x0] = True
-        if L is None:
-            rgb[y0:y1, x0:x1][disc] = p.rgb
-        else:
-            lab_h = C.rgb_to_lab(np.array(p.rgb, np.uint8)[None])[0]
-            lab = np.empty((int(disc.sum()), 1, 3), np.float32)
-            lab[:, 0, 0] = L[y0:y1, x0:x1][disc]
-            lab[:, 0, 1:] = lab_h[1:]
-            rgb[y0:y1, x0:x1][disc] = lab_to_rgb_u8(lab)[:, 0]
-
-
-def ab_gamut(L: float, size: int = 256, ab_range: float = C.AB_RANGE) -> np.ndarray:
-    """The ab plane at lightness `L` as an RGBA uint8 (size, size) image (ideepcolor's colour picker):
-    column = a, row = b, both from -range to +range (row 0 is b = -range); alpha 0 outside the sRGB
-    gamut. `gamut_ab_at` maps a clicked pixel back to (a, b)."""
-    v = np.linspace(-ab_range, ab_range, size, dtype=np.float32)
-    bb, aa = np.meshgrid(v, v, indexing="ij")
-    lab = np.stack([np.full_like(aa, float(L)), aa, bb], axis=-1)
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)  # clipped to [0, 1]
-    back = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
-    ok = np.sqrt(((back - lab) ** 2).sum(-1)) < 2.0
-    out = np.zeros((size, size, 4), np.uint8)
-    out[..., :3] = cv2.convertScaleAbs(rgb, alpha=255.0)
-    out[..., 3] = np.where(ok, 255, 0).astype(np.uint8)
-    return out
-
-
-def gamut_ab_at(L: float, row: int, col: int, size: int = 256, ab_range: float = C.AB_RANGE
-                ) -> tuple[float, float]:
-    """(a, b) of pixel (row, col) of `ab_gamut(L, size)`."""
-    v = np.linspace(-ab_range, ab_range, size)
-    return float(v[col]), float(v[row])

@@ -16,6 +16,10 @@ Flat fill (in the spirit of Krita's Colorize Mask / lazybrush, but region based)
 
 Gray propagation: the hints are watershed markers on the gray picture's gradient; each pixel keeps the
 picture's L and takes a, b of its basin's hint.
+
+Network flats (the colorize engine's ``flat_regions``): the same regions, each given one colour, its hints'
+colour when it has hints (the vote above), else the mean of the network's colours over its paper pixels
+(`region_lab_means`, `flatten_regions`, `flat_region_rgb`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 
 from paintgan.core.hints import Hints
 from paintgan.inference.colorize import color as C
-from paintgan.inference.colorize.engine import as_rgb_u8, lab_to_rgb_u8, lightness, lineart_levels
+from paintgan.inference.colorize.pixels import as_rgb_u8, lab_to_rgb_u8, lightness, lineart_levels
 
 DEFAULT_GAP_RADIUS = 2
 DEFAULT_INK_THRESHOLD = 0.5
@@ -282,3 +286,73 @@ def propagate_gray(image: np.ndarray, hints: Hints | None) -> np.ndarray:
         ab_table = np.stack(abs_).astype(np.float32)
         lab[..., 1:] = ab_table[markers]
     return lab_to_rgb_u8(lab)
+
+
+# -------------------------------------------------------------- flats of the network's colours
+def region_lab_means(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, n: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(means (n + 1, 3) float32 Lab, present (n + 1,) bool) per region of `labels` (values 1..n): the
+    mean of `lab` over the region's `paper` (non-ink) pixels, or over all its pixels when it has none.
+    `present`: the region has a pixel in `labels` (callers may pass a subsampled label image and fill in
+    the regions it misses)."""
+    flat_labels = labels.ravel()
+    if n is None:
+        n = int(flat_labels.max()) if flat_labels.size else 0
+    w = paper.ravel().astype(np.float32)
+    count = np.bincount(flat_labels, weights=w, minlength=n + 1)
+    all_count = np.bincount(flat_labels, minlength=n + 1).astype(np.float64)
+    means = np.zeros((n + 1, 3), np.float32)
+    for ch in range(3):
+        v = np.ascontiguousarray(lab[..., ch]).ravel()
+        s_paper = np.bincount(flat_labels, weights=v * w, minlength=n + 1)
+        s_all = np.bincount(flat_labels, weights=v, minlength=n + 1)
+        means[:, ch] = np.where(count > 0, s_paper / np.maximum(count, 1e-9),
+                                s_all / np.maximum(all_count, 1))
+    return means, all_count > 0
+
+
+def use_hint_colours(means: np.ndarray, labels: np.ndarray, hints: Hints | None) -> None:
+    """Regions with hints take the colour their hints vote for, as flat fill decides it (in place)."""
+    if hints is None or not (hints.points or hints.strokes):
+        return
+    colors, hinted = region_colors(labels, len(means) - 1, hints)
+    if hinted.any():
+        means[hinted] = C.rgb_to_lab(colors[hinted].astype(np.uint8))
+
+
+def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hints: Hints | None = None
+                    ) -> np.ndarray:
+    """One Lab colour per region of `labels`, as an image like `lab`: the hints' colour for hinted
+    regions, else the region's mean (`region_lab_means`)."""
+    means, _ = region_lab_means(lab, labels, paper)
+    use_hint_colours(means, labels, hints)
+    return means[labels]
+
+
+def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
+                    step: int | None = None) -> np.ndarray:
+    """Full-resolution RGB uint8 with one colour per region: the network's Lab (`lab_low`, working size)
+    upsampled bilinearly to the label grid subsampled by `step` (default: about the working size — the
+    network has no finer detail), averaged per region (regions the subsampled grid misses are filled from
+    their own pixels), hints' colours (voted on the full-resolution regions) for hinted regions; the palette
+    is converted to RGB once and gathered, so a page costs a few table lookups per pixel."""
+    H, W = labels.shape
+    if step is None:
+        step = max(1, min(H // max(1, lab_low.shape[0]), W // max(1, lab_low.shape[1])))
+    sub = labels[::step, ::step]
+    lab_s = cv2.resize(lab_low, (sub.shape[1], sub.shape[0]), interpolation=cv2.INTER_LINEAR)
+    n = int(labels.max())
+    means, present = region_lab_means(lab_s, sub, paper[::step, ::step], n)
+    missing = ~present
+    missing[0] = False
+    if missing.any():
+        ys, xs = np.nonzero(missing[labels])
+        lbl = labels[ys, xs]
+        vals = lab_s[np.minimum(ys // step, sub.shape[0] - 1), np.minimum(xs // step, sub.shape[1] - 1)]
+        cnt = np.bincount(lbl, minlength=n + 1)
+        for ch in range(3):
+            sums = np.bincount(lbl, weights=vals[:, ch], minlength=n + 1)
+            means[missing, ch] = (sums / np.maximum(cnt, 1))[missing]
+    use_hint_colours(means, labels, hints)  # voted on the full-resolution regions
+    palette = lab_to_rgb_u8(means[None])[0]
+    return palette[labels]
