@@ -24,6 +24,7 @@ from paintgan.gui.colorize.overlay import HintOverlay
 from paintgan.gui.colors import ColorState
 from paintgan.gui.documents import OpenDocuments
 from paintgan.gui.ganpaint.mode import GanPaintMode
+from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.panels.colorize import ColorizePanel
 from paintgan.gui.panels.history import HistoryPanel
 from paintgan.gui.panels.layers import LayersPanel
@@ -53,7 +54,9 @@ class MainWindow(QMainWindow):
         self.canvas = CanvasWidget(self.session, self.colors, self)
         self.setCentralWidget(self.canvas)
         # colorization (issue #6): background jobs, hint overlay, hint tools
-        self.colorize = ColorizeController(self.session, parent=self)
+        # one inference bridge (two worker threads) shared by every model controller of the window
+        self.inference = InferenceBridge(self)
+        self.colorize = ColorizeController(self.session, bridge=self.inference, parent=self)
         self.hint_overlay = HintOverlay(self.session)
         self.hint_overlay.attach(self.canvas)
         env = HintEnv(self.hint_overlay, self.colorize, lambda: self.canvas.view.zoom)

@@ -33,8 +33,9 @@ from paintgan.gui.colorize.compute import (
     neural_preview,
 )
 from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.model_controller import ModelController
 from paintgan.gui.result_cache import ResultCache
-from paintgan.gui.session import DocumentSession, SessionObserver
+from paintgan.gui.session import DocumentSession
 from paintgan.inference.service import Result
 
 log = logging.getLogger(__name__)
@@ -100,23 +101,18 @@ class ModelStatus:
         return bool(self.names)
 
 
-class ColorizeController(SessionObserver, QObject):
+class ColorizeController(ModelController):
     result_applied = Signal(object, str)  # ColorizeLayer, stage ("preview" | "full" | "cache")
-    busy_changed = Signal(bool)
-    message = Signal(str)
     suggestions_ready = Signal(object)  # list[(rgb, prob)] for the selected point, [] when none
+    channels = ("colorize", "suggest")
 
     def __init__(self, session: DocumentSession, bridge: InferenceBridge | None = None,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.bridge = bridge or InferenceBridge(self)
-        self.bridge.result_ready.connect(self._on_result)
+        super().__init__(bridge, parent)
         self.models = ModelStatus()
         self.cache = ResultCache()
         self.working_size = 512
         self.preview_enabled = True
-        self._session: DocumentSession | None = None
-        self._epoch = 0
         self._flat: dict[str, FlatEngine] = {}
         self._pages: dict[str, PageCache] = {}
         self._colorizers: dict[str, Any] = {}
@@ -143,7 +139,7 @@ class ColorizeController(SessionObserver, QObject):
     def set_session(self, session: DocumentSession) -> None:
         self.observe(session)
         # channels are per shown document: a reopened file has the same layer ids but restarts generations
-        self._epoch += 1
+        self.new_epoch()
         self._in_flight.clear()
         self._pending_full.clear()
         self._sources.clear()
@@ -323,12 +319,8 @@ class ColorizeController(SessionObserver, QObject):
             return next(iter(self._colorizers.values()), None)
 
     # -- results -------------------------------------------------------------------------------------
-    def _on_result(self, result: Result) -> None:
+    def on_result(self, result: Result) -> None:
         channel = result.channel
-        if not (isinstance(channel, tuple) and channel and channel[0] in ("colorize", "suggest")):
-            return
-        if channel[-1] != self._epoch:  # a job of a document no longer shown
-            return
         if channel[0] == "suggest":
             if result.ok:
                 self.suggestions_ready.emit(result.value)
@@ -342,7 +334,7 @@ class ColorizeController(SessionObserver, QObject):
             return
         if not result.ok:
             self.message.emit(result.error or "Colorization failed")
-            if "unavailable" in (result.error or "").lower():
+            if result.error_type == "ModelError":  # the model is missing or broken: look again
                 self.models.refresh()
             self._emit_busy()
             return
@@ -405,9 +397,6 @@ class ColorizeController(SessionObserver, QObject):
     def is_exact(self, layer: ColorizeLayer) -> bool:
         return self._exact.get(layer.id, False) and not layer.stale
 
-    def _emit_busy(self) -> None:
-        self.busy_changed.emit(self.busy)
-
     # -- suggestions ---------------------------------------------------------------------------------
     def set_suggest_point(self, layer: ColorizeLayer | None, x: float, y: float) -> None:
         self.suggest_point = None if layer is None else (layer.id, float(x), float(y))
@@ -432,22 +421,5 @@ class ColorizeController(SessionObserver, QObject):
         self.bridge.request(("suggest", layer.id, self._epoch), suggest)
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Tests and benchmarks: process events until no job is pending or running."""
-        import time
-
-        from PySide6.QtWidgets import QApplication
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            QApplication.processEvents()
-            if not self.busy and not self._flush_timer.isActive() and not self._full_timer.isActive() \
-                    and not self._source_timer.isActive() and self.bridge.service.idle():
-                QApplication.processEvents()
-                if not self.busy:
-                    return True
-            time.sleep(0.005)
-        return False
-
-    def shutdown(self) -> None:
-        self.bridge.shutdown()
+    def timers(self) -> list[QTimer]:
+        return [self._flush_timer, self._full_timer, self._source_timer]

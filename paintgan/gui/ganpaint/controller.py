@@ -27,8 +27,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from paintgan.core.document import Change
 from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke, ganpaint_layers, target_layer
 from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.model_controller import ModelController
 from paintgan.gui.result_cache import ResultCache
-from paintgan.gui.session import DocumentSession, SessionObserver
+from paintgan.gui.session import DocumentSession
 from paintgan.inference.service import Result
 
 log = logging.getLogger(__name__)
@@ -103,21 +104,17 @@ class PainterStatus:
         return painter
 
 
-class GanPaintController(SessionObserver, QObject):
+class GanPaintController(ModelController):
     result_applied = Signal(object, str)  # GanPaintLayer, "live" | "full" | "cache"
     thumbnails_ready = Signal(object)  # list[(seed, (H, W, 3) uint8)]
-    busy_changed = Signal(bool)
-    message = Signal(str)
+    channels = ("ganpaint", "ganpaint-thumbs")
+    epochless = ("ganpaint-thumbs",)
 
     def __init__(self, session: DocumentSession, bridge: InferenceBridge | None = None,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.bridge = bridge or InferenceBridge(self)
-        self.bridge.result_ready.connect(self._on_result)
+        super().__init__(bridge, parent)
         self.status = PainterStatus()
         self.cache = ResultCache(max_bytes=None, max_items=CACHE_ENTRIES)
-        self._session: DocumentSession | None = None
-        self._epoch = 0
         self._seq = itertools.count(1)
         self._in_flight: dict[str, Request] = {}  # layer id -> the render running for it
         self._next: dict[str, Request] = {}  # layer id -> the newest request waiting for it
@@ -132,7 +129,7 @@ class GanPaintController(SessionObserver, QObject):
     # -- session -------------------------------------------------------------------------------------
     def set_session(self, session: DocumentSession) -> None:
         self.observe(session)
-        self._epoch += 1
+        self.new_epoch()
         self._in_flight.clear()
         self._next.clear()
         self._min_seq.clear()
@@ -214,10 +211,8 @@ class GanPaintController(SessionObserver, QObject):
         if ticket is not None:
             self._in_flight[req.layer_id] = req
 
-    def _on_result(self, result: Result) -> None:
+    def on_result(self, result: Result) -> None:
         channel = result.channel
-        if not (isinstance(channel, tuple) and channel and channel[0] in ("ganpaint", "ganpaint-thumbs")):
-            return
         if channel[0] == "ganpaint-thumbs":
             self._thumbs_in_flight = max(0, self._thumbs_in_flight - 1)
             if result.ok:
@@ -225,8 +220,6 @@ class GanPaintController(SessionObserver, QObject):
             else:
                 self.message.emit(result.error or "GANPaint thumbnails failed")
             self._emit_busy()
-            return
-        if channel[-1] != self._epoch:
             return
         lid = channel[1]
         req = self._in_flight.get(lid)
@@ -285,22 +278,5 @@ class GanPaintController(SessionObserver, QObject):
         return ticket is not None
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    def _emit_busy(self) -> None:
-        self.busy_changed.emit(self.busy)
-
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Tests and benchmarks: process events until no job is pending or running."""
-        from PySide6.QtWidgets import QApplication
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            QApplication.processEvents()
-            if not self.busy and not self._flush_timer.isActive() and self.bridge.service.idle():
-                QApplication.processEvents()
-                if not self.busy:
-                    return True
-            time.sleep(0.003)
-        return False
-
-    def shutdown(self) -> None:
-        self.bridge.shutdown()
+    def timers(self) -> list[QTimer]:
+        return [self._flush_timer]

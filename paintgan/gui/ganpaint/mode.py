@@ -62,7 +62,7 @@ class GanPaintMode(QObject):
     def __init__(self, window: MainWindow, ctx: ToolContext) -> None:
         super().__init__(window)
         self.window = window
-        self.controller = GanPaintController(window.session, parent=window)
+        self.controller = GanPaintController(window.session, bridge=window.inference, parent=window)
         self.tool = GanBrushTool(ctx, self.controller)
         self.panel: GanPaintPanel | None = None
         self.last_export: str | None = None
