@@ -21,9 +21,11 @@ def open_document(path: str | os.PathLike[str], notes: list[str] | None = None,
     return open_image_document(path, notes, max_pixels)
 
 
-def save_document(doc: Document, path: str | os.PathLike[str], quality: int = 95) -> None:
-    """Save atomically: .ora with all layers, other extensions as a flattened image."""
+def save_document(doc: Document, path: str | os.PathLike[str], quality: int = 95, *,
+                  backup_suffix: str | None = None) -> None:
+    """Save atomically: .ora with all layers, other extensions as a flattened image. With `backup_suffix`
+    the replaced file is kept as PATH + suffix."""
     if Path(path).suffix.lower() in ORA_EXTS:
-        save_ora(doc, path)
+        save_ora(doc, path, backup_suffix=backup_suffix)
     else:
-        export_flat(doc, path, quality)
+        export_flat(doc, path, quality, backup_suffix=backup_suffix)

@@ -398,8 +398,10 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return encode_image(pixels, ".png")
 
 
-def export_flat(doc: Document, path: str | os.PathLike[str], quality: int = 95) -> None:
-    """Save the flattened visible image: PNG/WebP/TIFF keep transparency, JPEG/BMP are put over white."""
+def export_flat(doc: Document, path: str | os.PathLike[str], quality: int = 95, *,
+                backup_suffix: str | None = None) -> None:
+    """Save the flattened visible image: PNG/WebP/TIFF keep transparency, JPEG/BMP are put over white.
+    With `backup_suffix` the replaced file is kept as PATH + suffix."""
     p = Path(path)
     ext = p.suffix.lower()
     if ext not in _EXPORT_EXTS:
@@ -409,4 +411,4 @@ def export_flat(doc: Document, path: str | os.PathLike[str], quality: int = 95) 
         pixels = doc.flatten_rgb((255, 255, 255))
     else:
         pixels = doc.composite()
-    atomic_write(p, lambda f: f.write(encode_image(pixels, ext, quality)))
+    atomic_write(p, lambda f: f.write(encode_image(pixels, ext, quality)), backup_suffix=backup_suffix)

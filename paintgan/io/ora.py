@@ -75,9 +75,10 @@ def _xml_text(s: str) -> str:
 # ======================================================================================================
 # writing
 # ======================================================================================================
-def save_ora(doc: Document, path: str | os.PathLike[str]) -> None:
-    """Write `doc` as OpenRaster, atomically (an existing file is replaced only on success)."""
-    atomic_write(path, lambda f: write_ora(doc, f))
+def save_ora(doc: Document, path: str | os.PathLike[str], *, backup_suffix: str | None = None) -> None:
+    """Write `doc` as OpenRaster, atomically (an existing file is replaced only on success; kept as
+    PATH + `backup_suffix` when given)."""
+    atomic_write(path, lambda f: write_ora(doc, f), backup_suffix=backup_suffix)
 
 
 def ora_bytes(doc: Document) -> bytes:
