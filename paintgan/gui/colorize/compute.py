@@ -261,7 +261,14 @@ def changed_hints_rect(old: Hints | None, new: Hints, reach: float) -> Rect | No
 
 
 class PageCache:
-    """The downscaled page of the last source version (the preview pass skips the page-sized work)."""
+    """The downscaled page of the last source version (the preview pass skips the page-sized work), and the
+    two page-sized preview buffers.
+
+    Double buffering: a preview is written into the buffer that is *not* on screen (`buffer_from`), after
+    bringing it up to date with the shown one only where the two differ (the box the previous preview
+    wrote), so the GUI thread never reads a buffer that a worker is writing and no page-sized copy happens
+    on a click's path. After a full pass, `mirror` copies the exact result into both buffers in idle time.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -269,8 +276,9 @@ class PageCache:
         self._value: tuple[np.ndarray, float] | None = None
         self._preview: np.ndarray | None = None
         self._preview_hints: Hints | None = None
-        self._buffer: np.ndarray | None = None
-        self._mirrors: np.ndarray | None = None  # the (immutable) result the buffer holds a copy of
+        self._buffers: list[np.ndarray] = []  # zero or two page-sized RGBA buffers
+        self._diff: Rect | None = None  # where the two buffers may differ (None: anywhere)
+        self._mirrors: np.ndarray | None = None  # the (immutable) result both buffers hold a copy of
         self._handed_out = 0  # buffer_from() calls so far (a mirror job posted before one must not copy)
         self._owed: Rect | None = None
         self._run_id = 0
@@ -287,38 +295,56 @@ class PageCache:
             self._key, self._value = key, value
         return value
 
-    def buffer_from(self, shown: np.ndarray) -> np.ndarray:
-        """A page-sized buffer holding `shown` (reused: no fresh page-sized allocation per preview). When
-        `shown` is the buffer itself (preview after preview) it is updated in place: it is only ever the
-        layer's preview, never cached. When `mirror(shown)` already copied it (in idle time after a full
-        pass), no copy is made here, on the click's path."""
+    def _ensure_buffers(self, like: np.ndarray) -> None:
+        if not self._buffers or self._buffers[0].shape != like.shape:
+            self._buffers = [np.empty_like(like), np.empty_like(like)]
+            self._diff = None
+            self._mirrors = None
+
+    def buffer_from(self, shown: np.ndarray, box: Rect) -> np.ndarray:
+        """A page-sized buffer equal to `shown`, that is not `shown` itself, for the caller to change inside
+        `box` and hand out as the next preview. The buffers are reused (no page-sized allocation per
+        preview); only the region where the two buffers differ is copied when `shown` is one of them, and
+        nothing when `mirror(shown)` already copied an exact result into them."""
         with self._lock:
-            buf = self._buffer
-            if buf is None or buf.shape != shown.shape:
-                buf = self._buffer = np.empty_like(shown)
-                self._mirrors = None
-            if shown is not buf and self._mirrors is not shown:
-                np.copyto(buf, shown)
+            self._ensure_buffers(shown)
+            a, b = self._buffers
+            if shown is a or shown is b:  # a preview after a preview: sync where they differ
+                target = b if shown is a else a
+                region = self._diff
+                if region is None:
+                    np.copyto(target, shown)
+                elif not region.is_empty():
+                    sl = (slice(region.y, region.y1), slice(region.x, region.x1))
+                    target[sl] = shown[sl]
+                self._diff = box  # the caller changes `target` there
+            elif self._mirrors is shown:  # both already hold this exact result
+                target = a
+                self._diff = box
+            else:  # an exact result on screen that was not mirrored yet: one full copy
+                target = a
+                np.copyto(target, shown)
                 self._owed = None
-            self._mirrors = None  # the caller is about to change it
+                self._diff = None  # the other buffer holds something else
+            self._mirrors = None  # the caller is about to change `target`
             self._handed_out += 1
-            return buf
+            return target
 
     def mirror_token(self) -> int:
         with self._lock:
             return self._handed_out
 
     def mirror(self, shown: np.ndarray, token: int) -> None:
-        """Copy an exact result that is now on screen into the preview buffer ahead of the next click.
+        """Copy an exact result that is now on screen into both preview buffers ahead of the next click.
         Run as a background job; results are never modified once shown, so the copy stays valid. Does
-        nothing if a preview took the buffer since `token = mirror_token()` was read (it may be on screen)."""
+        nothing if a preview took a buffer since `token = mirror_token()` was read (it may be on screen)."""
         with self._lock:
             if token != self._handed_out:
                 return
-            buf = self._buffer
-            if buf is None or buf.shape != shown.shape:
-                buf = self._buffer = np.empty_like(shown)
-            np.copyto(buf, shown)
+            self._ensure_buffers(shown)
+            for buf in self._buffers:
+                np.copyto(buf, shown)
+            self._diff = Rect(0, 0, 0, 0)
             self._mirrors = shown
             self._owed = None
 
@@ -391,7 +417,7 @@ def neural_preview(colorizer: Any, job: Job, pages: PageCache | None = None) -> 
     crop = cv2.resize(rgb_small[cy0:cy1, cx0:cx1], (round((cx1 - cx0) * s), round((cy1 - cy0) * s)),
                       interpolation=cv2.INTER_LINEAR)
     box = box.intersected(Rect(px0, py0, crop.shape[1], crop.shape[0]))
-    out = pages.buffer_from(prev)
+    out = pages.buffer_from(prev, box)
     out[box.y:box.y1, box.x:box.x1, :3] = crop[box.y - py0:box.y1 - py0, box.x - px0:box.x1 - px0]
     out[box.y:box.y1, box.x:box.x1, 3] = 255
     dirty, run_id = pages.owe(box)
