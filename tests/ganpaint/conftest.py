@@ -65,13 +65,8 @@ def tiny_model_src(tmp_path_factory) -> Path:
             pytest.skip("needs torch (to export a tiny model) or the shipped models/ganpaint")
         shutil.copytree(shipped, root / "ganpaint")
         return root / "ganpaint"
-    from paintgan.training.ganpaint import (
-        Generator,
-        Segmenter,
-        export_generator,
-        export_segmenter,
-        write_model_manifest,
-    )
+    from paintgan.training.ganpaint_export import export_generator, export_segmenter, write_model_manifest
+    from paintgan.training.ganpaint_model import Generator, Segmenter
 
     torch.manual_seed(0)
     torch.set_num_threads(1)

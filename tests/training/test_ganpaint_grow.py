@@ -14,12 +14,14 @@ pytest.importorskip("onnx")
 import torch.nn.functional as F  # noqa: E402
 
 from paintgan.training import ganpaint as gt  # noqa: E402
+from paintgan.training import ganpaint_export as ge  # noqa: E402
+from paintgan.training import ganpaint_model as gm  # noqa: E402
 
 
-def _trained_like_64(seed: int = 5) -> gt.Generator:
+def _trained_like_64(seed: int = 5) -> gm.Generator:
     """A 64 generator with non-trivial biases (random init has zero-ish ones), in eval mode."""
     torch.manual_seed(seed)
-    g = gt.Generator(64)
+    g = gm.Generator(64)
     with torch.no_grad():
         for name, p in g.named_parameters():
             if name.endswith("bias"):
@@ -30,10 +32,10 @@ def _trained_like_64(seed: int = 5) -> gt.Generator:
 def test_grown_generator_equals_upsampled_64():
     torch.set_num_threads(1)
     src = _trained_like_64()
-    g = gt.Generator(128).eval()
-    n = gt.grow_generator(g, src)
+    g = gm.Generator(128).eval()
+    n = gm.grow_generator(g, src)
     assert n == len(src.features.state_dict()) + len(src.image.body.state_dict())
-    z = torch.from_numpy(np.random.default_rng(1).standard_normal((3, gt.Z_DIM)).astype(np.float32))
+    z = torch.from_numpy(np.random.default_rng(1).standard_normal((3, gm.Z_DIM)).astype(np.float32))
     with torch.no_grad():
         small = src(z)
         big = g(z)
@@ -44,7 +46,7 @@ def test_grown_generator_equals_upsampled_64():
     bil = F.interpolate(small, scale_factor=2.0, mode="bilinear", align_corners=False)
     assert float((big - bil).abs().mean()) < 0.1
     with pytest.raises(ValueError):
-        gt.grow_generator(gt.Generator(64), src)
+        gm.grow_generator(gm.Generator(64), src)
 
 
 def test_grow_train_export_128(tmp_path, monkeypatch):
@@ -58,7 +60,7 @@ def test_grow_train_export_128(tmp_path, monkeypatch):
     state = src.state_dict()
     torch.save({"size": 64, "step": 1, "G_ema": state}, run64 / "ckpt.pt")
     onnx64 = tmp_path / "m64"
-    gt.export_generator(src, onnx64)
+    ge.export_generator(src, onnx64)
 
     run = tmp_path / "run128"
     base = ["train", "--size", "128", "--steps", "0", "--batch", "2", "--warmup-steps", "5"]
@@ -66,16 +68,16 @@ def test_grow_train_export_128(tmp_path, monkeypatch):
     assert gt.main([*base, "--out", str(run), "--grow-from", str(run64 / "ckpt.pt")]) == 0
     ck = torch.load(run / "ckpt.pt", map_location="cpu", weights_only=False)
     assert ck["size"] == 128 and ck["step"] == 0
-    g = gt.Generator(128).eval()
+    g = gm.Generator(128).eval()
     g.load_state_dict(ck["G_ema"])
-    z = torch.randn(2, gt.Z_DIM)
+    z = torch.randn(2, gm.Z_DIM)
     with torch.no_grad():
         np.testing.assert_allclose(
             g(z).numpy(), F.interpolate(src.eval()(z), scale_factor=2.0).numpy(), atol=1e-5
         )
     # the ONNX dir grows the same generator
-    g_b = gt.Generator(128)
-    gt.grow_generator(g_b, gt.load_grow_source(onnx64))
+    g_b = gm.Generator(128)
+    gm.grow_generator(g_b, gm.load_grow_source(onnx64))
     for k, v in ck["G_ema"].items():
         np.testing.assert_allclose(g_b.state_dict()[k].numpy(), v.numpy(), atol=1e-6)
     # a couple of training steps at 128 (D warm-up first, FeatureNet frozen), resume, export

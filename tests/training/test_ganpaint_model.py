@@ -12,13 +12,15 @@ pytest.importorskip("onnx")
 
 from paintgan.inference.runtime import create_session  # noqa: E402
 from paintgan.training import ganpaint as gt  # noqa: E402
+from paintgan.training import ganpaint_export as ge  # noqa: E402
+from paintgan.training import ganpaint_model as gm  # noqa: E402
 
 
 def test_split_export_equals_whole_generator(tmp_path):
     torch.manual_seed(1)
     torch.set_num_threads(1)
-    g = gt.Generator(64).eval()
-    parity = gt.export_generator(g, tmp_path)
+    g = gm.Generator(64).eval()
+    parity = ge.export_generator(g, tmp_path)
     assert max(parity.values()) < 1e-4
     z = np.random.default_rng(3).standard_normal((2, 128)).astype(np.float32)
     f = create_session(tmp_path / "z_to_features.onnx", "cpu").session.run(None, {"z": z})[0]
@@ -29,8 +31,8 @@ def test_split_export_equals_whole_generator(tmp_path):
     assert img.shape == (2, 3, 64, 64)
     np.testing.assert_allclose(img, whole, atol=1e-4)
     # warm start from the exported graphs reproduces the generator
-    g2 = gt.Generator(64)
-    assert gt.load_onnx_init(g2, tmp_path) == len(g.state_dict())
+    g2 = gm.Generator(64)
+    assert gm.load_onnx_init(g2, tmp_path) == len(g.state_dict())
     with torch.no_grad():
         np.testing.assert_allclose(g2(torch.from_numpy(z)).numpy(), whole, atol=1e-5)
 
