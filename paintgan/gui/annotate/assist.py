@@ -1,0 +1,100 @@
+"""The click-to-polygon model as the annotation tools use it: loaded once, lazily (first use or a
+background warm-up), called synchronously on the GUI thread.
+
+Why synchronous: a box -> polygon on this 2-core CPU costs 15-25 ms end to end and a vertex refine a few
+ms (the encoder features of the last image/box are cached by the predictor), so a worker-thread round trip
+would only add latency and ordering problems; `bench/bench_annotate_gui.py` measures box release ->
+polygon on screen. Loading (~0.3 s) happens on a worker thread at mode start so the first box is fast.
+
+Qt-free on purpose (plain threading), so it can be tested without a GUI.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from paintgan.errors import PaintGANError
+
+
+class ModelAssist:
+    """Box / extreme points / corrective clicks / vertex drag -> polygon, or a reason why not."""
+
+    def __init__(self, device: str = "auto") -> None:
+        self.device = device
+        self._predictor: Any = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self.last_ms = 0.0
+
+    def warm_up(self) -> threading.Thread:
+        """Load the model on a daemon thread (the first box is then as fast as the rest)."""
+        t = threading.Thread(target=self.predictor, name="paintgan-polygon-load", daemon=True)
+        t.start()
+        return t
+
+    def predictor(self) -> Any:
+        """The loaded PolygonPredictor or None (then `error` says why)."""
+        with self._lock:
+            if self._predictor is None and self.error is None:
+                try:
+                    from paintgan.inference.segment import PolygonPredictor
+
+                    self._predictor = PolygonPredictor.default(self.device)
+                except PaintGANError as exc:
+                    self.error = str(exc)
+                except Exception as exc:  # a broken runtime must not take the annotator down
+                    self.error = f"Click segmentation unavailable: {exc}"
+            return self._predictor
+
+    @property
+    def available(self) -> bool:
+        return self.predictor() is not None
+
+    @property
+    def num_points(self) -> int:
+        p = self.predictor()
+        return int(p.num_points) if p is not None else 0
+
+    def _timed(self, fn: Any, *args: Any) -> np.ndarray | None:
+        t0 = time.perf_counter()
+        try:
+            out = fn(*args)
+        except (PaintGANError, ValueError) as exc:
+            self.error = str(exc)
+            return None
+        self.last_ms = (time.perf_counter() - t0) * 1e3
+        self.error = None
+        return np.asarray(out, np.float64)
+
+    def box(self, image: np.ndarray, box: Sequence[float]) -> np.ndarray | None:
+        p = self.predictor()
+        return None if p is None else self._timed(p.predict, image, tuple(box))
+
+    def extreme(self, image: np.ndarray, points: Sequence[Sequence[float]]) -> np.ndarray | None:
+        p = self.predictor()
+        return None if p is None else self._timed(p.predict_extreme, image, np.asarray(points, np.float64))
+
+    def clicks(self, image: np.ndarray, box: Sequence[float], positive: Sequence[Sequence[float]],
+               negative: Sequence[Sequence[float]]) -> np.ndarray | None:
+        """Re-predict the object in `box` with corrective clicks (positive inside, negative outside). Uses
+        the predictor's `predict_clicks` when it has one; otherwise the box prediction."""
+        p = self.predictor()
+        if p is None:
+            return None
+        if hasattr(p, "predict_clicks"):
+            return self._timed(p.predict_clicks, image, tuple(box), [tuple(q) for q in positive],
+                               [tuple(q) for q in negative])
+        return self._timed(p.predict, image, tuple(box))
+
+    def refine(self, image: np.ndarray, box: Sequence[float], polygon: np.ndarray,
+               fixed: Mapping[int, Sequence[float]]) -> np.ndarray | None:
+        """Move the free vertices of a model polygon (exactly `num_points` vertices) around `fixed`."""
+        p = self.predictor()
+        if p is None or len(polygon) != p.num_points:
+            return None
+        return self._timed(p.refine, image, tuple(box), polygon, dict(fixed))
