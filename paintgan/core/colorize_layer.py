@@ -228,19 +228,7 @@ class ColorizeLayer(ResultImageLayer):
         blob = state.blobs.get(HINTS_BLOB)
         if blob:
             layer.hints = parse_hints(blob, f"{HINTS_BLOB} of layer {layer.name!r}")
-        if state.pixels is not None:
-            px = as_rgba8(state.pixels)
-            ox, oy = state.offset
-            if (ox, oy) != (0, 0):  # keep the cache document-anchored
-                h, w = px.shape[:2]
-                full = np.zeros((h + max(oy, 0), w + max(ox, 0), 4), np.uint8)
-                full[max(oy, 0):max(oy, 0) + h, max(ox, 0):max(ox, 0) + w] = px
-                px = full
-            layer.result = px
-            layer.result_generation = 0
-            layer.stale = a.get("stale", "false") == "true"
-        else:
-            layer.stale = True
+        layer.restore_result(state, stale=a.get("stale", "false") == "true")
         return layer
 
     def copy(self) -> ColorizeLayer:

@@ -288,12 +288,7 @@ class GanPaintLayer(ResultImageLayer):
             model, seed, size, strokes = parse_scene(blob, state.blobs.get(MASKS_BLOB),
                                                      f"layer {layer.name!r}")
             layer.model, layer.seed, layer.image_size, layer.strokes = model, seed, size, strokes
-        if state.pixels is not None and state.offset == (0, 0):
-            layer.result = as_rgba8(state.pixels)
-            layer.result_generation = 0
-            layer.stale = a.get("stale", "false") == "true"
-        else:
-            layer.stale = True
+        layer.restore_result(state, stale=a.get("stale", "false") == "true")
         return layer
 
     def copy(self) -> GanPaintLayer:

@@ -276,6 +276,30 @@ class ResultImageLayer(Layer):
         h, w = self.result.shape[:2]
         return Rect(0, 0, w, h)
 
+    #: A stored result placed farther than this from the page origin is dropped (recomputed) rather than
+    #: padded: a file could otherwise ask for a terabyte-sized cache with a large offset.
+    MAX_RESULT_OFFSET = 1 << 15
+
+    def restore_result(self, state: LayerState, stale: bool) -> None:
+        """Take the cached result from a saved state (its pixels at its offset, kept document-anchored at
+        (0, 0)); with no usable pixels the layer is stale and will be recomputed."""
+        if state.pixels is None:
+            self.stale = True
+            return
+        px = as_rgba8(state.pixels)
+        ox, oy = state.offset
+        if (ox, oy) != (0, 0):
+            if not (0 <= ox <= self.MAX_RESULT_OFFSET and 0 <= oy <= self.MAX_RESULT_OFFSET):
+                self.stale = True
+                return
+            h, w = px.shape[:2]
+            full = np.zeros((h + oy, w + ox, 4), np.uint8)
+            full[oy:oy + h, ox:ox + w] = px
+            px = full
+        self.result = px
+        self.result_generation = 0
+        self.stale = stale
+
 
 @layer_kind("group")
 class GroupLayer(Layer):

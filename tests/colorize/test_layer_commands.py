@@ -213,3 +213,16 @@ def test_crop_moves_hints_and_undo_restores(setup):
     assert layer.result.shape == (60, 80, 4)
     stack.undo()
     assert (layer.hints.points[0].x, layer.hints.points[0].y) == (20, 50) and layer.stale
+
+
+def test_a_stored_result_far_from_the_page_is_dropped_not_padded():
+    """A colorize layer saved at x = y = 10^6 once asked for terabytes; now its cache is dropped (stale)."""
+    from paintgan.core.layers import LayerState
+
+    px = np.full((4, 4, 4), 200, np.uint8)
+    far = ColorizeLayer.from_state(LayerState("colorize", {"name": "c"}, px, offset=(10**6, 10**6)))
+    assert far.result is None and far.stale
+    near = ColorizeLayer.from_state(LayerState("colorize", {"name": "c"}, px, offset=(3, 2),
+                                               attrs={"stale": "false"}))
+    assert near.result is not None and near.result.shape == (6, 7, 4) and not near.stale
+    assert near.result[2:, 3:].min() == 200 and near.result[:2].max() == 0
