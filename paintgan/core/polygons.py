@@ -195,10 +195,10 @@ def polygon_problem(points: Points, *, min_points: int = 3) -> str | None:
         return f"fewer than {min_points} points ({len(p)})"
     if not np.isfinite(p).all():
         return "a coordinate is not a finite number"
-    if polygon_area(p) <= 1e-9:
-        return "zero area"
     if self_intersects(p):
         return "self-intersecting"
+    if polygon_area(p) <= 1e-9:
+        return "zero area"
     return None
 
 

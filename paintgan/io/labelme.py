@@ -145,18 +145,24 @@ def _depth_ok(obj: Any, limit: int) -> bool:
     return True
 
 
-def parse_labelme(data: bytes, name: str = "LabelMe file") -> LabelMeFile:
-    """Parse LabelMe JSON bytes; LabelMeError naming `name` and the field."""
+def loads_strict(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON bytes refusing NaN/Infinity and nesting deeper than `max_depth` (LabelMeError)."""
     try:
         body = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant)
     except RecursionError:
         raise LabelMeError(f"{name}: the JSON is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise LabelMeError(f"{name} is not valid JSON: {exc}") from None
+    if not _depth_ok(body, max_depth):
+        raise LabelMeError(f"{name}: the JSON is nested deeper than {max_depth} levels")
+    return body
+
+
+def parse_labelme(data: bytes, name: str = "LabelMe file") -> LabelMeFile:
+    """Parse LabelMe JSON bytes; LabelMeError naming `name` and the field."""
+    body = loads_strict(data, name)
     if not isinstance(body, dict):
         raise LabelMeError(f"{name}: a LabelMe file must hold a JSON object")
-    if not _depth_ok(body, MAX_DEPTH):
-        raise LabelMeError(f"{name}: the JSON is nested deeper than {MAX_DEPTH} levels")
     version = body.get("version", LABELME_VERSION)
     if not isinstance(version, str):
         raise LabelMeError(f"{name}: “version” must be a string")
