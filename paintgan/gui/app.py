@@ -74,4 +74,8 @@ def run_app(files: list[str]) -> int:
     for path in files:
         if window.open_file(path):
             break
+    if watcher is None:  # after a crash: offer the autosaved documents back (issue #16)
+        from paintgan.gui.recovery import offer_recovery
+
+        QTimer.singleShot(0, lambda: offer_recovery(window, window.autosave))
     return int(app.exec())

@@ -18,6 +18,7 @@ from paintgan.errors import PaintGANError
 from paintgan.gui import dialogs, layer_ops
 from paintgan.gui import settings as st
 from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
+from paintgan.gui.autosave import keep_backup
 from paintgan.gui.canvas import CanvasWidget
 from paintgan.gui.colorize.controller import ColorizeController
 from paintgan.gui.colorize.overlay import HintOverlay
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         build_menus(self, self.actions_, self.tool_actions)
         build_toolbars(self, self.actions_, self.tool_actions)
         self.ganpaint.finish()
+        from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
+
+        self.autosave = install_autosave(self)
 
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.canvas.view_changed.connect(self._view_changed)
@@ -286,7 +290,8 @@ class MainWindow(QMainWindow):
         try:
             from paintgan.io.documents import save_document
 
-            save_document(self.session.doc, path)
+            backup = ".bak" if keep_backup(self.settings) else None  # the previous version as NAME.bak
+            save_document(self.session.doc, path, backup_suffix=backup)
         except PaintGANError as exc:
             dialogs.show_error(self, "Save", str(exc))
             return False
@@ -455,6 +460,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.colorize.shutdown()
         self.ganpaint.controller.shutdown()
+        self.autosave.shutdown()  # everything was saved or discarded: the recovery files go
         event.accept()
 
     # -- colorization ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class DocumentSession(QObject):
         self.stack = CommandStack(budget=APP_HISTORY_BUDGET)
         self.path: str | None = path
         self._modified = False
+        self._recovered = False  # restored from an autosave: unsaved until saved, whatever the history says
         self._unsubscribe = [doc.subscribe(self._on_doc_change), self.stack.subscribe(self._on_stack)]
 
     @classmethod
@@ -52,8 +53,14 @@ class DocumentSession(QObject):
         self.path_changed.emit(path or "")
 
     def mark_saved(self, path: str) -> None:
+        self._recovered = False
         self.set_path(path)
         self.stack.set_clean()
+
+    def mark_recovered(self) -> None:
+        """This document was restored from an autosave: it counts as modified until it is saved."""
+        self._recovered = True
+        self._on_stack(self.stack)
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -66,7 +73,7 @@ class DocumentSession(QObject):
         self.document_changed.emit(change)
 
     def _on_stack(self, _stack: CommandStack) -> None:
-        modified = not self.stack.is_clean()
+        modified = self._recovered or not self.stack.is_clean()
         if modified != self._modified:
             self._modified = modified
             self.modified_changed.emit(modified)

@@ -26,6 +26,16 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 @pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """User data (autosave's recovery folder) and cache in a temporary folder, never the real home."""
+    from paintgan.inference import paths
+
+    base = tmp_path_factory.mktemp("userdirs")
+    with paths.override_user_dirs(base / "data", base / "cache"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def no_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Message boxes never block a test; their (title, text) are recorded."""
     shown: list[tuple[str, str]] = []
