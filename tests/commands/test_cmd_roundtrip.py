@@ -254,13 +254,5 @@ MODEL_FACTORIES: dict[str, Callable[[ColorizeLayer, GanPaintLayer], Command]] = 
 def test_hint_and_gan_commands_roundtrip(name):
     doc, colorize, gan = build_model_doc()
     stack = CommandStack()
-    before = model_state(doc)
-    stack.push(MODEL_FACTORIES[name](colorize, gan))
-    after = model_state(doc)
-    assert after != before
-    for _ in range(2):
-        assert stack.undo()
-        assert model_state(doc) == before
-        assert stack.redo()
-        assert model_state(doc) == after
+    roundtrip(doc, stack, MODEL_FACTORIES[name](colorize, gan), model_state)
     assert stack.nbytes == sum(c.nbytes() for c in stack.entries())
