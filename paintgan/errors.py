@@ -33,3 +33,15 @@ class ModelError(PaintGANError):
 
 class InferenceError(PaintGANError):
     """Running a model failed."""
+
+
+def one_line(exc: BaseException, *, with_type: bool = False) -> str:
+    """The first line of `exc`'s message, for a one-line report (status bar, message box, CLI row); the
+    exception's type name when the message is empty. `with_type`: prefixed with the type name, as
+    "OSError: disk full" (for errors that are not ours, whose message alone may not say what failed)."""
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if not text:
+        return name
+    line = text.splitlines()[0].strip()
+    return f"{name}: {line}" if with_type else line

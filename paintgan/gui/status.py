@@ -9,6 +9,8 @@ import threading
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from paintgan.errors import one_line
+
 NO_PROBE_ENV = "PAINTGAN_NO_DEVICE_PROBE"
 
 
@@ -21,7 +23,7 @@ def describe_device() -> str:
     try:
         device, reason = runtime.resolve_device("auto")
     except Exception as exc:
-        return f"AI: unavailable ({str(exc).splitlines()[0][:80]})"
+        return f"AI: unavailable ({one_line(exc)[:80]})"
     text = f"AI: {device.upper()}"
     return f"{text} ({reason})" if reason else text
 

@@ -8,6 +8,7 @@ import platform
 import sys
 from typing import Any
 
+from paintgan.errors import one_line
 from paintgan.inference.runtime import DEVICES
 
 _DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu, cuda, directml or coreml"
@@ -168,7 +169,7 @@ def _qt_info() -> dict[str, Any]:
         info["QT_QPA_PLATFORM"] = os.environ.get("QT_QPA_PLATFORM")
         return info
     except Exception as exc:
-        return {"error": f"PySide6 not importable: {type(exc).__name__}: {exc}".splitlines()[0]}
+        return {"error": f"PySide6 not importable: {one_line(exc, with_type=True)}"}
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

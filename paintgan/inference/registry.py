@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from paintgan.errors import InferenceError, ModelError
+from paintgan.errors import InferenceError, ModelError, one_line
 from paintgan.inference import manifest as mf
 from paintgan.inference.manifest import Manifest, TensorSpec
 from paintgan.inference.paths import model_search_path, user_cache_dir, user_models_dir
@@ -194,7 +194,7 @@ def inspect_model_dir(
         else:
             info.error = f"model {name} is refused: {msg}"
     except Exception as exc:  # listing never raises
-        info.error = f"model {name} is refused: {type(exc).__name__}: {exc}".splitlines()[0]
+        info.error = f"model {name} is refused: {one_line(exc, with_type=True)}"
     return info
 
 

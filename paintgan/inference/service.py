@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paintgan.errors import InferenceError
+from paintgan.errors import InferenceError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ class InferenceService:
                     ticket.channel, ticket.generation, OK, value, elapsed_s=time.perf_counter() - t0
                 )
             except Exception as exc:
-                msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                msg = one_line(exc)
                 result = Result(
                     ticket.channel,
                     ticket.generation,

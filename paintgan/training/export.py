@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from paintgan.errors import ModelError
+from paintgan.errors import ModelError, one_line
 from paintgan.inference import manifest as mf
 
 DEFAULT_OPSET = 17
@@ -116,11 +116,11 @@ def export_onnx(
                     )
             break
         except Exception as exc:  # try the other exporter
-            errors.append(f"{'dynamo' if use_dynamo else 'torchscript'}: {type(exc).__name__}: {exc}")
+            errors.append(f"{'dynamo' if use_dynamo else 'torchscript'}: {one_line(exc, with_type=True)}")
             with contextlib.suppress(OSError):
                 tmp.unlink()
     else:
-        raise RuntimeError("ONNX export failed: " + " | ".join(e.splitlines()[0] for e in errors))
+        raise RuntimeError("ONNX export failed: " + " | ".join(errors))
     with contextlib.suppress(ImportError):
         import onnx
 

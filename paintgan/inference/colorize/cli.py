@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from paintgan.errors import FormatError, ModelError, PaintGANError
+from paintgan.errors import FormatError, ModelError, PaintGANError, one_line
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 _DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu or cuda"
@@ -192,7 +192,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         except PaintGANError as exc:
             err = str(exc)
         except (OSError, ValueError, MemoryError) as exc:
-            err = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            err = one_line(exc, with_type=True)
         with lock:
             done += 1
             el = time.perf_counter() - t0
