@@ -23,8 +23,9 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "paintgan.inference.colorize.cli": ("colorize",),
     "paintgan.inference.segment.cli": ("segment",),
     "paintgan.inference.ganpaint.cli": ("ganpaint", "dissect"),
+    "paintgan.io.cli": ("export", "import"),
 }
-COMMAND_NAMES = frozenset(n for names in COMMAND_MODULES.values() for n in names) | {"gui"}
+COMMAND_NAMES = frozenset(n for names in COMMAND_MODULES.values() for n in names) | {"gui", "annotate"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the application window (the default)")
     gui.add_argument("files", nargs="*", help="images or .ora files to open")
     gui.set_defaults(func=_run_gui)
+    ann = sub.add_parser("annotate", help="open a folder of images in annotation (dataset) mode")
+    ann.add_argument("folder", help="folder of images; LabelMe JSON files are kept beside them")
+    ann.add_argument("--output-dir", default=None, help="keep the LabelMe files in this folder instead")
+    ann.set_defaults(func=_run_annotate)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -49,6 +54,16 @@ def _run_gui(args: argparse.Namespace) -> int:
     from paintgan.gui.app import run_app
 
     return run_app(list(args.files))
+
+
+def _run_annotate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if not Path(args.folder).is_dir():
+        raise PaintGANError(f"Cannot annotate {args.folder}: not a folder")
+    from paintgan.gui.annotate import launch
+
+    return int(launch(args.folder, args.output_dir) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
