@@ -18,6 +18,7 @@ from paintgan.errors import PaintGANError
 from paintgan.gui import dialogs, layer_ops
 from paintgan.gui import settings as st
 from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
+from paintgan.gui.annotate.mode import AnnotateMode
 from paintgan.gui.autosave import keep_backup
 from paintgan.gui.canvas import CanvasWidget
 from paintgan.gui.colorize.controller import ColorizeController
@@ -66,6 +67,9 @@ class MainWindow(QMainWindow):
         # GANPaint mode (issue #8): scene documents, the GAN brush, the GANPaint dock
         self.ganpaint = GanPaintMode(self, ctx)
         self.tools[self.ganpaint.tool.name] = self.ganpaint.tool
+        # annotation mode (issue #13): shape tools, overlay, dataset folders
+        self.annotate = AnnotateMode(self, ctx)
+        self.tools.update((tool.name, tool) for tool in self.annotate.tools)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self._add_dock("colorize", "Colorize", self.colorize_panel, right)
         self._add_dock("ganpaint", "GANPaint", self.ganpaint.build_panel(), right)
         self.tabifyDockWidget(self.docks["colorize"], self.docks["ganpaint"])
+        self.annotate.build_docks()
         self._hint_tool_help()
         self._hidden_docks: list[QDockWidget] = []
 
@@ -93,6 +98,7 @@ class MainWindow(QMainWindow):
         build_menus(self, self.actions_, self.tool_actions)
         build_toolbars(self, self.actions_, self.tool_actions)
         self.ganpaint.finish()
+        self.annotate.finish()
         from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
 
         self.autosave = install_autosave(self)
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
         self.hint_overlay.set_session(session)
         self.colorize_panel.connect_session()
         self.ganpaint.set_session(session)
+        self.annotate.set_session(session)
         self._connect_session()
         self.documents.shown(session)
         if old is not session:
@@ -240,6 +247,8 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: str) -> bool:
+        if os.path.isdir(path):  # `paintgan FOLDER`: annotation dataset mode
+            return self.annotate.open_folder(path)
         if not self.maybe_save():
             return False
         try:
@@ -275,6 +284,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def save(self) -> bool:
+        if self.annotate.handles_save():  # a dataset image: its LabelMe file
+            return self.annotate.save()
         path = self.session.path
         many_layers = sum(1 for _ in self.session.doc.layers()) > 1
         if not path or (not path.lower().endswith(".ora") and many_layers):
@@ -454,6 +465,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.canvas.tool is not None:
             self.canvas.tool.cancel()
+        self.annotate.shutdown()  # pending annotation saves are written first
         if not self.maybe_save() or not self.documents.maybe_close_background():
             event.ignore()
             return

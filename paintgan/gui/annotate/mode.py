@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QSizePolicy
 
 from paintgan.commands.annotations import AddShapes, SimplifyShapes
 from paintgan.core.annotations import Shape
@@ -126,6 +126,9 @@ class AnnotateMode(QObject):
         w.canvas.installEventFilter(self)
         for tool in self.tools:
             w.tool_options.set_help(tool.name, HELP.get(tool.name, tool.label))
+            page = w.tool_options._pages.get(tool.name)
+            if page is not None:  # long help must not widen the Tool Options dock
+                page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for key, (text, keys, method) in ACTIONS.items():
             act = QAction(text, w)
             if keys:
@@ -148,6 +151,8 @@ class AnnotateMode(QObject):
         file_menu = bar.actions()[0].menu()
         if file_menu is not None and "open_page" in w.actions_:
             file_menu.insertAction(w.actions_["open_page"], self.actions["open_folder"])
+        for key in ("dataset", "labels", "shapes"):  # shown when a folder opens (or from View ▸ Panels)
+            w.docks[key].hide()
         self._update_mode()
 
     def set_session(self, session: DocumentSession) -> None:
