@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from paintgan.gui.main_window import MainWindow
 
 SP = QStyle.StandardPixmap
-# key: (text, shortcuts, method name on the window, standard icon or None, tip)
+# key: (text, shortcuts, method name on the window, standard icon or None); the tooltip is the text
+# with the first shortcut (build_actions)
 ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "new": ("&New…", ("Ctrl+N",), "new_document", SP.SP_FileIcon),
     "new_ganpaint": ("New &GANPaint Scene…", ("Ctrl+Shift+G",), "new_ganpaint_scene", None),
@@ -53,6 +54,8 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "ganpaint_send": ("Send GANPaint Picture to &Layer…", (), "ganpaint_send_to_layer", None),
 }
 
+# (menu title, items): an ACTIONS key, None for a separator, or "@recent" / "@documents" / "@docks" /
+# "@tools" for the parts build_menus fills from the window (recent files, open documents, panels, tools)
 MENUS: list[tuple[str, list[str | None]]] = [
     ("&File", ["new", "new_ganpaint", "open", "open_page", "@recent", "save", "save_as", None, "export_png",
                None, "close_doc", "quit"]),

@@ -88,8 +88,8 @@ class FileListModel(QAbstractTableModel):
         failed = self._failed(i)
         if failed:
             return "failed", 0, failed
-        st = self.dataset.status(i)
-        return st.state, int(st.shapes), st.error
+        row_status = self.dataset.status(i)
+        return row_status.state, int(row_status.shapes), row_status.error
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self.dataset is None:

@@ -253,10 +253,10 @@ def changed_hints_rect(old: Hints | None, new: Hints, reach: float) -> Rect | No
     for p in pts:
         xs += [p.x - p.radius, p.x + p.radius]
         ys += [p.y - p.radius, p.y + p.radius]
-    for st in strokes:
-        for x, y in st.points:
-            xs += [x - st.width, x + st.width]
-            ys += [y - st.width, y + st.width]
+    for stroke in strokes:
+        for x, y in stroke.points:
+            xs += [x - stroke.width, x + stroke.width]
+            ys += [y - stroke.width, y + stroke.width]
     return Rect.from_bounds(min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach)
 
 

@@ -58,11 +58,11 @@ class HintOverlay(QObject):
         for h in layer.hints.points:
             r = h.radius
             out[h] = (h.x - r, h.y - r, h.x + r, h.y + r)
-        for st in layer.hints.strokes:
-            xs = [p[0] for p in st.points]
-            ys = [p[1] for p in st.points]
-            w = st.width / 2
-            out[st] = (min(xs) - w, min(ys) - w, max(xs) + w, max(ys) + w)
+        for stroke in layer.hints.strokes:
+            xs = [p[0] for p in stroke.points]
+            ys = [p[1] for p in stroke.points]
+            w = stroke.width / 2
+            out[stroke] = (min(xs) - w, min(ys) - w, max(xs) + w, max(ys) + w)
         return out
 
     def _on_doc_change(self, change: object) -> None:

@@ -122,15 +122,15 @@ class GanPaintMode(QObject):
     # -- scenes --------------------------------------------------------------------------------------
     def new_scene(self, seed: int = 0) -> GanPaintLayer | None:
         """Open a new GANPaint scene document (the shown document stays open in the background)."""
-        st = self.controller.status
-        if not st.checked or not st.usable:
-            st.refresh()
+        model_status = self.controller.status
+        if not model_status.checked or not model_status.usable:
+            model_status.refresh()
         if self.panel is not None:
             self.panel.refresh_model()
-        if not st.usable:
-            dialogs.show_error(self.window, "GANPaint", st.error or "GANPaint unavailable")
+        if not model_status.usable:
+            dialogs.show_error(self.window, "GANPaint", model_status.error or "GANPaint unavailable")
             return None
-        painter = st.painter()
+        painter = model_status.painter()
         made = CreateGanPaintDocument(painter.image_size, model=painter.name, seed=seed)
         session = DocumentSession(made.doc)
         self.window.documents.switch_to(session)

@@ -204,11 +204,11 @@ class GanPaintPanel(QWidget):
 
     # -- model availability --------------------------------------------------------------------------
     def refresh_model(self) -> None:
-        st = self.controller.status
-        usable = st.usable
-        self.reason.setText("" if usable else (st.error or "GANPaint unavailable"))
+        model_status = self.controller.status
+        usable = model_status.usable
+        self.reason.setText("" if usable else (model_status.error or "GANPaint unavailable"))
         self.reason.setVisible(not usable)
-        self.set_concepts(st.painter().concepts() if usable else [])
+        self.set_concepts(model_status.painter().concepts() if usable else [])
         widgets: list[QWidget] = [self.seed_box, self.concept_box, self.draw_btn, self.remove_btn,
                                    self.strength_spin, self.size_spin, *self.intensity_btns.values()]
         for w in widgets:

@@ -226,18 +226,18 @@ class ColorizePanel(QWidget):
         return self.overlay.layer()
 
     def refresh_models(self) -> None:
-        st = self.controller.models.refresh()
+        models = self.controller.models.refresh()
         self._syncing = True
         self.model.clear()
-        for name in st.names:
+        for name in models.names:
             self.model.addItem(name, name)
         self._syncing = False
         neural = self.mode.model().item(0)  # type: ignore[attr-defined]
-        neural.setEnabled(st.usable)
-        neural.setToolTip("" if st.usable else (st.error or ""))
-        self.model.setEnabled(st.usable)
-        self.reason.setText("" if st.usable else (st.error or "Colorization unavailable"))
-        self.reason.setVisible(not st.usable)
+        neural.setEnabled(models.usable)
+        neural.setToolTip("" if models.usable else (models.error or ""))
+        self.model.setEnabled(models.usable)
+        self.reason.setText("" if models.usable else (models.error or "Colorization unavailable"))
+        self.reason.setVisible(not models.usable)
         self.sync()
 
     def sync(self) -> None:

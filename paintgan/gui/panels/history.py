@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
 
 from paintgan.commands.stack import CommandStack
-from paintgan.gui.undo_adapter import HistoryModel
+from paintgan.gui.history_model import HistoryModel
 
 
 class HistoryPanel(QWidget):

@@ -1,4 +1,6 @@
-"""A Qt list model over our CommandStack, for the History panel.
+"""A Qt list model over our CommandStack, for the History panel (not a QUndoStack: the document's one
+history is `paintgan.commands.stack.CommandStack`, Qt-free; this model only shows it and follows its
+changes through `CommandStack.subscribe`).
 
 Row 0 is the initial state ("Opened"/"New document"); row i (i ≥ 1) is the state after entry i−1. The current
 row is `stack.index`; rows past it are undone entries (shown greyed) that redo can bring back.
@@ -17,6 +19,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryModel(QAbstractListModel):
+    """Rows of a CommandStack's entries (their `text`), the current one bold, undone ones greyed;
+    `set_stack` follows another document's stack (the main window switching documents)."""
+
     def __init__(self, stack: CommandStack, parent: QObject | None = None, base_text: str = "Start") -> None:
         super().__init__(parent)
         self.base_text = base_text
