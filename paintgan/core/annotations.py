@@ -86,18 +86,42 @@ class Shape:
 
     __hash__ = None  # type: ignore[assignment]  # flags/extra are dicts
 
-    # -- geometry --------------------------------------------------------------------------------
+    # -- geometry (computed once per shape: shapes are immutable) ---------------------------------
+    def _cached(self, key: str, make: Any) -> Any:
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_cache", cache)
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
+    @property
+    def points_array(self) -> np.ndarray:
+        """The points as a read-only (n, 2) float64 array (shared; use `array()` for a copy to edit)."""
+        def make() -> np.ndarray:
+            a = np.array(self.points, np.float64).reshape(-1, 2)
+            a.setflags(write=False)
+            return a
+        return self._cached("points", make)
+
     def array(self) -> np.ndarray:
-        return np.array(self.points, np.float64).reshape(-1, 2)
+        """A writable copy of the points as an (n, 2) float64 array."""
+        return self.points_array.copy()
 
     def outline(self) -> np.ndarray:
         """The area the shape covers as polygon vertices (rectangles: 4 corners, circles: 32-gon); the
-        points themselves for point and line shapes."""
-        if self.shape_type == "rectangle":
-            return geo.rectangle_corners(self.points)
-        if self.shape_type == "circle":
-            return geo.circle_polygon(self.points)
-        return self.array()
+        points themselves for point and line shapes. Read-only, shared."""
+        def make() -> np.ndarray:
+            if self.shape_type == "rectangle":
+                a = geo.rectangle_corners(self.points)
+            elif self.shape_type == "circle":
+                a = geo.circle_polygon(self.points)
+            else:
+                return self.points_array
+            a.setflags(write=False)
+            return a
+        return self._cached("outline", make)
 
     @property
     def is_area(self) -> bool:
@@ -105,9 +129,10 @@ class Shape:
         return self.shape_type in ("polygon", "rectangle", "circle")
 
     def bbox(self) -> tuple[float, float, float, float]:
-        b = geo.bbox(self.outline())
-        assert b is not None  # a shape always has points
-        return b
+        def make() -> tuple[float, float, float, float]:
+            o = self.outline()
+            return (float(o[:, 0].min()), float(o[:, 1].min()), float(o[:, 0].max()), float(o[:, 1].max()))
+        return self._cached("bbox", make)
 
     def rect(self, margin: float = 1.0) -> Rect:
         """Integer document rectangle covering the shape plus `margin` pixels."""
@@ -115,7 +140,7 @@ class Shape:
         return Rect.from_bounds(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
 
     def area(self) -> float:
-        return geo.polygon_area(self.outline()) if self.is_area else 0.0
+        return self._cached("area", lambda: geo.polygon_area(self.outline()) if self.is_area else 0.0)
 
     def contains(self, x: float, y: float, tolerance: float = 0.0) -> bool:
         """Hit test: inside an area shape, or within `tolerance` of its outline / line / point."""

@@ -151,17 +151,25 @@ def clip_points(points: Points, width: float, height: float) -> np.ndarray:
 
 
 def self_intersects(points: Points) -> bool:
-    """True when two non-adjacent edges of the closed polygon cross (touching endpoints included)."""
+    """True when two non-adjacent edges of the closed polygon cross (touching endpoints included).
+    Edge pairs whose bounding boxes overlap are found for blocks of edges at once, then tested exactly."""
     p = as_points(points)
     n = len(p)
     if n < 4:
         return False
     a, b = p, np.roll(p, -1, axis=0)
-    for i in range(n - 2):
-        j = np.arange(i + 2, n if i > 0 else n - 1)
-        if len(j) == 0:
-            continue
-        if _segments_cross(a[i], b[i], a[j], b[j]).any():
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    j = np.arange(n)[None, :]
+    block = max(1, min(n, 4_000_000 // n))
+    for i0 in range(0, n, block):
+        i = np.arange(i0, min(n, i0 + block))[:, None]
+        # non-adjacent pairs only, each once (j > i + 1, not first with last), whose boxes overlap
+        cand = (j > i + 1) & ~((i == 0) & (j == n - 1))
+        blo, bhi = lo[i0:i0 + block, None], hi[i0:i0 + block, None]
+        for k in (0, 1):
+            cand &= (lo[None, :, k] <= bhi[..., k]) & (blo[..., k] <= hi[None, :, k])
+        ii, jj = np.nonzero(cand)
+        if len(ii) and _segments_cross(a[ii + i0], b[ii + i0], a[jj], b[jj]).any():
             return True
     return False
 
