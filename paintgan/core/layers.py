@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from paintgan.core.blend import BLEND_MODES, blend, straight_u8_to_premul_f32
+from paintgan.core.blend import is_blend_mode, resolve_mode, straight_u8_to_premul_f32
 from paintgan.core.geometry import Rect
 from paintgan.core.tiles import TiledSurface
 
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from paintgan.core.document import Document
 
 LAYER_KINDS: dict[str, type[Layer]] = {}
-COMMON_PROPS = ("name", "visible", "opacity", "blend_mode", "locked")
+#: `file_attrs`: attributes a file gave the layer that we do not interpret (say Krita's), written back
+#: unchanged on save ({attribute name: value}; replaced, never mutated).
+COMMON_PROPS = ("name", "visible", "opacity", "blend_mode", "locked", "file_attrs")
 
 
 def layer_kind(name: str) -> Callable[[type[Layer]], type[Layer]]:
@@ -57,6 +59,8 @@ class LayerState:
 
 class Layer:
     kind: ClassVar[str] = "layer"
+    #: The properties `props()` reports and `set_props()` accepts (kinds may add their own).
+    PROPS: ClassVar[tuple[str, ...]] = COMMON_PROPS
 
     def __init__(self, name: str = "Layer", *, visible: bool = True, opacity: float = 1.0,
                  blend_mode: str = "normal", locked: bool = False) -> None:
@@ -64,10 +68,11 @@ class Layer:
         self.name = name
         self.visible = visible
         self.opacity = float(opacity)
-        if blend_mode not in BLEND_MODES:
+        if not is_blend_mode(blend_mode):
             raise ValueError(f"unknown blend mode {blend_mode!r}")
         self.blend_mode = blend_mode
         self.locked = locked
+        self.file_attrs: dict[str, str] = {}
         self.parent: GroupLayer | None = None
         self._document: Document | None = None  # set on the root group only
 
@@ -94,14 +99,16 @@ class Layer:
 
     # -- properties ------------------------------------------------------------------------------
     def props(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in COMMON_PROPS}
+        return {k: getattr(self, k) for k in self.PROPS}
 
     def set_props(self, **props: Any) -> None:
         for k, v in props.items():
-            if k not in COMMON_PROPS:
+            if k not in self.PROPS:
                 raise KeyError(f"unknown layer property {k!r}")
-            if k == "blend_mode" and v not in BLEND_MODES:
+            if k == "blend_mode" and not is_blend_mode(v):
                 raise ValueError(f"unknown blend mode {v!r}")
+            if k == "file_attrs":
+                v = {str(a): str(b) for a, b in dict(v).items()}
             if k == "opacity":
                 v = min(1.0, max(0.0, float(v)))
             setattr(self, k, v)
@@ -154,10 +161,10 @@ class Layer:
         return layer
 
     def _apply_common(self, props: dict[str, Any]) -> None:
-        for k in COMMON_PROPS:
+        for k in self.PROPS:
             if k in props:
-                setattr(self, k, props[k])
-        if self.blend_mode not in BLEND_MODES:
+                setattr(self, k, dict(props[k]) if k == "file_attrs" else props[k])
+        if not is_blend_mode(self.blend_mode):
             self.blend_mode = "normal"
         self.opacity = min(1.0, max(0.0, float(self.opacity)))
 
@@ -303,10 +310,16 @@ class ResultImageLayer(Layer):
 
 @layer_kind("group")
 class GroupLayer(Layer):
-    """A group composites its children (bottom first) in isolation, then blends as one layer."""
+    """A group composites its children (bottom first). An isolated group (the default) does so on its own,
+    then blends the result as one layer; a pass-through group (`isolated=False`, OpenRaster
+    `isolation="auto"`) composites its children straight onto the backdrop, as Krita does: each child's
+    opacity times the group's, the group's own blend mode unused."""
 
-    def __init__(self, name: str = "Group", **kw: Any) -> None:
+    PROPS = (*COMMON_PROPS, "isolated")
+
+    def __init__(self, name: str = "Group", *, isolated: bool = True, **kw: Any) -> None:
         super().__init__(name, **kw)
+        self.isolated = bool(isolated)
         self.children: list[Layer] = []  # index 0 is the bottom of the stack
 
     def insert(self, index: int, layer: Layer) -> None:
@@ -339,20 +352,7 @@ class GroupLayer(Layer):
                 yield from child.walk()
 
     def render(self, rect: Rect) -> np.ndarray | None:
-        acc: np.ndarray | None = None
-        for child in self.children:
-            if not child.visible or child.opacity <= 0.0:
-                continue
-            src = child.render(rect)
-            if src is None:
-                continue
-            if child.opacity < 1.0:
-                src *= np.float32(child.opacity)
-            if acc is None:  # every mode over a transparent backdrop yields the source
-                acc = src
-                continue
-            acc = blend(child.blend_mode, src, acc)
-        return acc
+        return _composite_children(None, self.children, rect, 1.0)
 
     def bounds(self) -> Rect | None:
         return Rect.union_all(c.bounds() for c in self.children)
@@ -383,6 +383,30 @@ class GroupLayer(Layer):
         for child_state in state.children:
             group.insert(len(group.children), layer_from_state(child_state))
         return group
+
+
+def _composite_children(acc: np.ndarray | None, children: list[Layer], rect: Rect, opacity: float
+                        ) -> np.ndarray | None:
+    """Blend `children` (bottom first, their opacity times `opacity`) onto premultiplied `acc` (None:
+    transparent); pass-through groups put their own children straight onto `acc`."""
+    for child in children:
+        alpha = child.opacity * opacity
+        if not child.visible or alpha <= 0.0:
+            continue
+        if not getattr(child, "isolated", True):
+            acc = _composite_children(acc, child.children, rect, alpha)  # type: ignore[attr-defined]
+            continue
+        src = child.render(rect)
+        if src is None:
+            continue
+        if alpha < 1.0:
+            src *= np.float32(alpha)
+        mode = resolve_mode(child.blend_mode)
+        if acc is None:  # over a transparent backdrop most modes yield the source, the others nothing
+            acc = src if mode.over_empty_is_src else None
+            continue
+        acc = mode.fn(src, acc)
+    return acc
 
 
 def layer_from_state(state: LayerState) -> Layer:

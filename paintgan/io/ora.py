@@ -14,7 +14,13 @@ Layers go through `Layer.export_state()` / `layer_from_state()`: a layer's `attr
 `paintgan:blob-NAME` attributes. New layer kinds therefore round-trip without touching this module, and
 Krita / GIMP / MyPaint still open the file (they ignore foreign attributes and entries and see each
 layer's PNG). Reading accepts their files: missing optional attributes, offsets, nested stacks, PNGs of
-any depth and channel count, unknown composite-ops (→ normal), no mergedimage.png.
+any depth and channel count, no mergedimage.png.
+
+Krita's files keep everything on a re-save: composite-ops we cannot render stay on the layer (shown as
+Normal, see `approximated_modes`) and are written back as they were; `isolation="auto"` (or none, as
+Krita reads it) makes a pass-through group; attributes we do not know are kept in the layer's
+`file_attrs` and written back; opacity is written in Krita's format (six significant digits), so
+Krita's 1/255 steps come back as they were. Layer PNGs of 16 bits per channel are read as 8 bits.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from xml.etree import ElementTree as ET
 import cv2
 import numpy as np
 
-from paintgan.core.blend import BLEND_MODES, mode_from_ora
+from paintgan.core.blend import mode_from_ora, resolve_mode
 from paintgan.core.document import Document
 from paintgan.core.layers import LAYER_KINDS, GroupLayer, Layer, LayerState, layer_from_state
 from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError
@@ -56,6 +62,11 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _BLOB_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: stack.xml attributes we interpret; any other is kept in the layer's `file_attrs`.
+_KNOWN_ATTRS = frozenset({"name", "visibility", "opacity", "composite-op", "edit-locked", "selected",
+                          "isolation", "src", "x", "y"})
+_ATTR_NAME_RE = re.compile(r"^(\{[^{}\s]{1,200}\})?[A-Za-z_][A-Za-z0-9_.:-]{0,100}$")
+MAX_FILE_ATTRS = 64
 
 ET.register_namespace("paintgan", NS)
 
@@ -126,15 +137,20 @@ class _Writer:
         el = ET.SubElement(parent, "stack" if is_stack else "layer")
         el.set("name", _xml_text(props.get("name", "")))
         el.set("visibility", "visible" if props.get("visible", True) else "hidden")
-        el.set("opacity", repr(float(props.get("opacity", 1.0))))
-        mode = BLEND_MODES.get(props.get("blend_mode", "normal"), BLEND_MODES["normal"])
-        el.set("composite-op", mode.ora_op)
+        el.set("opacity", f"{float(props.get('opacity', 1.0)):.6g}")  # as Krita writes it
+        try:
+            el.set("composite-op", resolve_mode(props.get("blend_mode", "normal")).ora_op)
+        except KeyError:
+            el.set("composite-op", "svg:src-over")
         if props.get("locked"):
             el.set("edit-locked", "true")
         if selected:
             el.set("selected", "true")
         if is_stack:
-            el.set("isolation", "isolate")  # our groups always composite in isolation
+            el.set("isolation", "isolate" if props.get("isolated", True) else "auto")
+        for key, value in dict(props.get("file_attrs") or {}).items():  # others' attributes, unchanged
+            if _ATTR_NAME_RE.match(key) and key not in _KNOWN_ATTRS and not key.startswith(f"{{{NS}}}"):
+                el.set(key, _xml_text(value))
         el.set(_q("kind"), state.kind)
         if state.layer_id:
             el.set(_q("id"), state.layer_id)
@@ -291,6 +307,12 @@ class _Reader:
             "blend_mode": mode_from_ora(el.get("composite-op")),
             "locked": el.get("edit-locked", "false").strip().lower() == "true",
         }
+        if is_stack:  # Krita: pass-through unless "isolate" (OpenRaster's default is "auto")
+            props["isolated"] = el.get("isolation", "auto").strip().lower() == "isolate"
+        foreign = {k: v for k, v in el.attrib.items()
+                   if k not in _KNOWN_ATTRS and not k.startswith(f"{{{NS}}}") and _ATTR_NAME_RE.match(k)}
+        if foreign:
+            props["file_attrs"] = dict(list(foreign.items())[:MAX_FILE_ATTRS])
         if el.get("selected", "").strip().lower() == "true":
             self.selected_path = index_path
         attrs: dict[str, str] = {}
@@ -427,3 +449,11 @@ def _find_path(root: GroupLayer, index_path: list[int] | None) -> Layer | None:
             return None
         node = node.children[i]
     return node
+
+
+def approximated_modes(doc: Document) -> list[str]:
+    """The composite-ops of `doc`'s layers that we keep but render as Normal (sorted, each once): what to
+    tell the user once after opening a file."""
+    found = {layer.blend_mode for layer in doc.layers()
+             if getattr(layer, "isolated", True) and resolve_mode(layer.blend_mode).approximated}
+    return sorted(found)

@@ -65,7 +65,7 @@ def rich_doc(rng: np.random.Generator) -> Document:
     for i, mode in enumerate(sorted(BLEND_MODES)):
         doc.root.insert(len(doc.root.children), RasterLayer.from_pixels(
             f"{mode} “layer” <&> ünï", _px(rng, 30, 40), x=15 * i - 20, y=10 * i - 5,
-            opacity=round(0.3 + 0.08 * i, 2), blend_mode=mode))
+            opacity=round(0.3 + 0.08 * (i % 9), 2), blend_mode=mode))
     doc.root.insert(len(doc.root.children), RasterLayer("empty"))
     g = GroupLayer("Group", opacity=0.75, blend_mode="screen")
     doc.root.insert(len(doc.root.children), g)
@@ -231,10 +231,11 @@ def test_opens_a_file_from_an_independent_writer(tmp_path, rng, make_png):
     bottom_l, folder, top_l = doc.root.children
     assert isinstance(folder, GroupLayer) and [c.name for c in folder.children] == ["Layer", "Deep"]
     assert top_l.opacity == 0.5 and top_l.blend_mode == "multiply" and doc.active_layer is top_l
-    assert folder.blend_mode == "normal"  # unknown op
+    assert folder.blend_mode == "krita:pass-through"  # an op we cannot render: kept, shown as Normal
+    assert not folder.isolated  # no isolation attribute: pass-through, as Krita reads it
     assert bottom_l.locked and bottom_l.visible and not top_l.locked
     gray_l, deep_l = folder.children
-    assert not deep_l.visible and gray_l.visible and gray_l.blend_mode == "normal"
+    assert not deep_l.visible and gray_l.visible and gray_l.blend_mode == "color_dodge"
     assert isinstance(top_l, RasterLayer) and np.array_equal(top_l.read(Rect(30, 25, 12, 10)), top)
     assert isinstance(deep_l, RasterLayer)
     expected16 = np.round(deep16.astype(float) * 255 / 65535).astype(np.uint8)
