@@ -2,10 +2,12 @@
 
 The document's own `composite_display` works in float32 (exact, used by files and the picker). The canvas
 only needs 8 bits, so normal-mode layers are premultiplied and composited "over" with OpenCV's saturating
-8-bit arithmetic (several times faster), as are multiply, screen and add; layers with nothing in the
-rectangle are skipped, and other blend modes or unknown layer kinds fall back to the float path for that
-layer only. Results differ from the float
-path by at most a couple of levels, which the display cannot show anyway.
+8-bit arithmetic (several times faster), as are multiply and screen; layers with nothing in the
+rectangle are skipped. A group holding any other blend mode (overlay, every Krita mode of
+`core/blend_krita.py`, foreign ops) is composited by the float path as a whole: those modes divide by
+alpha, and premultiplied 8-bit backdrops would lose too much colour under low alpha. Unknown layer kinds
+give their float render. Pass-through groups composite their children onto the backdrop exactly as
+`GroupLayer.render` does. Results differ from the float path by at most a couple of levels.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from paintgan.core.blend import blend
 from paintgan.core.document import Document
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import GroupLayer, Layer
@@ -54,11 +55,7 @@ def _screen(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 # blend modes with an 8-bit path (the line art of a colorize stack is Multiply: it must stay fast)
-_U8_BLENDS = {"normal": _over, "multiply": _multiply, "screen": _screen, "add": cv2.add}
-
-
-def _to_f32(px: np.ndarray) -> np.ndarray:
-    return px.astype(np.float32) * np.float32(_INV255)
+_U8_BLENDS = {"normal": _over, "multiply": _multiply, "screen": _screen}
 
 
 def _to_u8(px: np.ndarray) -> np.ndarray:
@@ -70,26 +67,44 @@ def render_u8(layer: Layer, rect: Rect) -> np.ndarray | None:
     if layer.has_u8_pixels:  # raster and colorize layers: composite their RGBA8 in 8 bits
         buf = layer.read_u8(rect)
         return None if buf is None else premultiply(buf)
-    if type(layer) is GroupLayer:
-        acc: np.ndarray | None = None
-        for child in layer.children:
-            if not child.visible or child.opacity <= 0.0:
-                continue
-            src = render_u8(child, rect)
-            if src is None:
-                continue
-            if child.opacity < 1.0:
-                src = cv2.convertScaleAbs(src, alpha=child.opacity)
-            fast = _U8_BLENDS.get(child.blend_mode)
-            if acc is None:
-                acc = src
-            elif fast is not None:
-                acc = fast(src, acc)
-            else:
-                acc = _to_u8(blend(child.blend_mode, _to_f32(src), _to_f32(acc)))
-        return acc
+    if type(layer) is GroupLayer and _all_fast(layer.children):
+        return _composite_children(None, layer.children, rect, 1.0)
     out = layer.render(rect)
     return None if out is None else _to_u8(out)
+
+
+def _all_fast(children: list[Layer]) -> bool:
+    """Whether every visible child (and pass-through grandchild) blends with a mode of the 8-bit path."""
+    for child in children:
+        if not child.visible:
+            continue
+        if isinstance(child, GroupLayer) and not child.isolated:
+            if not _all_fast(child.children):
+                return False
+        elif child.blend_mode not in _U8_BLENDS:
+            return False
+    return True
+
+
+def _composite_children(acc: np.ndarray | None, children: list[Layer], rect: Rect, opacity: float
+                        ) -> np.ndarray | None:
+    """The 8-bit twin of `core.layers._composite_children` for children whose modes all have an 8-bit
+    path: blend them onto `acc` (None: transparent), pass-through groups' children straight onto it with
+    their opacity times the group's."""
+    for child in children:
+        alpha = child.opacity * opacity
+        if not child.visible or alpha <= 0.0:
+            continue
+        if isinstance(child, GroupLayer) and not child.isolated:
+            acc = _composite_children(acc, child.children, rect, alpha)
+            continue
+        src = render_u8(child, rect)
+        if src is None:
+            continue
+        if alpha < 1.0:
+            src = cv2.convertScaleAbs(src, alpha=alpha)
+        acc = src if acc is None else _U8_BLENDS[child.blend_mode](src, acc)
+    return acc
 
 
 def composite_u8(doc: Document, rect: Rect) -> np.ndarray:
