@@ -53,3 +53,20 @@ def scene() -> dict:
     t = np.linspace(0, 2 * np.pi, 120, endpoint=False)
     poly = np.stack([150 + 50 * np.cos(t), 100 + 50 * np.sin(t)], 1)
     return {"image": img, "polygon": poly, "box": (98.0, 48.0, 202.0, 152.0), "mask": disc}
+
+
+@pytest.fixture(scope="session")
+def tiny_mask_dir(tmp_path_factory) -> Path:
+    """A tiny randomly initialised mask model (few-channel MaskNet) exported to ONNX with its manifest."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from paintgan.training.segment_export import export_onnx, write_manifest
+    from paintgan.training.segment_model import MaskNet, count_params
+
+    torch.manual_seed(0)
+    net = MaskNet(widths=(8, 8, 8, 8), feat=8)
+    folder = tmp_path_factory.mktemp("models") / "segment"
+    folder.mkdir()
+    path = export_onnx(net, folder / "mask.onnx")
+    write_manifest(folder, path, step=0, parity_diff=0.0, params=count_params(net))
+    return folder

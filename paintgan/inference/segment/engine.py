@@ -1,9 +1,18 @@
-"""Click-to-polygon engine around the three ONNX graphs of a `segment` model (numpy + ONNX Runtime only).
+"""Click-to-polygon engine for `segment` models (numpy + ONNX Runtime only).
 
-`predict` crops the box (+15 % context) to 224x224, runs `encoder` then `gcn` from the ellipse inscribed in
-the box, and maps the points back to image pixels. `refine` moves the free vertices around the fixed ones
-with the `refine` graph, reusing the encoder features of the last image/box (cached), and then puts every
-fixed vertex exactly where the user put it.
+Two kinds of model folder are served by one `PolygonPredictor`:
+
+* a mask model (role `mask`, `paintgan.inference.segment.mask_engine`): box / clicks / extreme points ->
+  foreground mask -> adaptive polygons; `predict_clicks` adds RITM corrective clicks, and `refine` turns
+  vertex drags into model guidance (the dragged vertex's move becomes a positive or negative click on the
+  region between its old and new position; every fixed vertex is a boundary point) and then puts each
+  fixed vertex exactly where the user put it;
+* the older 40-vertex polygon model (roles `encoder`, `gcn`, `refine`), described below.
+
+For the polygon model, `predict` crops the box (+15 % context) to 224x224, runs `encoder` then `gcn`
+from the ellipse inscribed in the box, and maps the points back to image pixels. `refine` moves the free
+vertices around the fixed ones with the `refine` graph, reusing the encoder features of the last image/box
+(cached), and then puts every fixed vertex exactly where the user put it.
 """
 
 from __future__ import annotations
@@ -22,9 +31,12 @@ import numpy as np
 from paintgan.errors import ModelError, PaintGANError
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment.geometry import BoxError
+from paintgan.inference.segment.mask_engine import MaskSegmenter, SegmentResult, drag_guidance, insert_fixed
 
-DEFAULT_MODEL = "polygon"
+DEFAULT_MODEL = "segment"  # the mask model; "polygon" (the 40-vertex GCN model) when it is absent
+FALLBACK_MODEL = "polygon"
 ROLES = ("encoder", "gcn", "refine")
+MASK_ROLES = ("mask",)
 
 
 class SegmentInputError(PaintGANError, ValueError):
@@ -51,6 +63,8 @@ def _load_model(model: str | os.PathLike[str], device: str) -> Any:
         if os.sep in name or "/" in name:
             raise ModelError(f"Click segmentation unavailable: model folder {name} does not exist")
         loaded = ModelRegistry().load(name, device)
+    if all(r in loaded.roles for r in MASK_ROLES):
+        return loaded
     missing = [r for r in ROLES if r not in loaded.roles]
     if missing:
         raise ModelError(
@@ -61,12 +75,22 @@ def _load_model(model: str | os.PathLike[str], device: str) -> Any:
 
 
 def _as_rgb(image: Any) -> np.ndarray:
+    """(H, W, 3) uint8 RGB from uint8 / uint16 (top 8 bits) / float in [0, 1] images that are gray (H, W),
+    (H, W, 1), RGB or RGBA (alpha ignored: the object is segmented on its colours)."""
     if not isinstance(image, np.ndarray):
         raise SegmentInputError(
             f"image must be a numpy array (H, W, 3) uint8 RGB, got {type(image).__name__}"
         )
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype.kind == "f":
+        if not np.all(np.isfinite(image)):
+            raise SegmentInputError("a float image must be finite (values in [0, 1])")
+        image = np.clip(np.asarray(image, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    elif image.dtype == np.bool_:
+        image = image.astype(np.uint8) * 255
     if image.dtype != np.uint8:
-        raise SegmentInputError(f"image must be uint8 RGB, got dtype {image.dtype}")
+        raise SegmentInputError(f"image must be uint8, uint16 or float RGB, got dtype {image.dtype}")
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     elif image.ndim == 3 and image.shape[2] == 4:
@@ -87,10 +111,12 @@ def _fingerprint(image: np.ndarray) -> str:
 
 
 class PolygonPredictor:
-    """Box (or 4 extreme points) -> polygon, and vertex-drag refinement.
+    """Box, clicks or 4 extreme points -> polygon(s), and vertex-drag refinement.
 
-    `PolygonPredictor(model_dir_or_name="polygon", device="auto")`; `PolygonPredictor.default()` loads the
-    shipped model. Not thread-safe for concurrent calls on one instance (the feature cache is shared)."""
+    `PolygonPredictor(model_dir_or_name="segment", device="auto", finish="none")`;
+    `PolygonPredictor.default()` loads the shipped model (the mask model, else the 40-vertex polygon
+    model). `kind` is "mask" or "polygon"; `num_points` is the polygon model's fixed vertex count and 0
+    for the mask model (adaptive counts). Not thread-safe for concurrent calls on one instance (caches)."""
 
     def __init__(
         self,
@@ -100,14 +126,27 @@ class PolygonPredictor:
         refine_window: int | None = None,
         drag_weight: float | None = None,
         drag_sigma: float | None = None,
+        finish: str = "none",
     ) -> None:
         self.model = _load_model(model, device)
+        self.kind = "mask" if all(r in self.model.roles for r in MASK_ROLES) else "polygon"
         # refine moves only free vertices within this many steps (along the polygon) of a fixed vertex;
         # None: the refine graph may move every free vertex
         self.refine_window = refine_window
+        pre = dict(self.model.manifest.preprocessing or {})
+        self._cache: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
+        self.last_timings: dict[str, float] = {}
+        self.last_fixed: dict[int, tuple[float, float]] = {}
+        self.last_result: SegmentResult | None = None
+        if self.kind == "mask":
+            self.segmenter: MaskSegmenter | None = MaskSegmenter(self.model, finish)
+            self.num_points = 0
+            self.crop_size, self.context = self.segmenter.crop_size, self.segmenter.context
+            return
+        self.segmenter = None
         spec = {t.name: t for t in self.model.inputs("gcn")}
         shape = spec["points"].shape if "points" in spec else (1, geo.NUM_POINTS, 2)
-        pre = dict(self.model.manifest.preprocessing or {})
         self.num_points = (
             int(shape[1]) if isinstance(shape[1], int) else int(pre.get("num_points", geo.NUM_POINTS))
         )
@@ -119,20 +158,19 @@ class PolygonPredictor:
         self.drag_weight = float(pre.get("drag_weight", 0.5) if drag_weight is None else drag_weight)
         self.drag_sigma = float(pre.get("drag_sigma", 2.0) if drag_sigma is None else drag_sigma)
         self._init = geo.init_points(self.num_points, self.context)[None].astype(np.float32)
-        self._cache: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
-        self._lock = threading.Lock()
-        self.last_timings: dict[str, float] = {}
 
     @classmethod
-    def default(cls, device: str = "auto") -> PolygonPredictor:
-        """The shipped polygon model; ModelError with a clear message when it is absent or broken."""
-        try:
-            return cls(DEFAULT_MODEL, device)
-        except ModelError as exc:
-            msg = str(exc)
-            if msg.startswith("no model named"):
-                msg = f"Click segmentation unavailable: the polygon model is not installed ({msg})"
-            raise ModelError(msg) from None
+    def default(cls, device: str = "auto", finish: str = "none") -> PolygonPredictor:
+        """The shipped mask model (else the polygon model); ModelError with a clear message when absent."""
+        last = ""
+        for name in (DEFAULT_MODEL, FALLBACK_MODEL):
+            try:
+                return cls(name, device, finish=finish)
+            except ModelError as exc:
+                last = str(exc)
+                if not last.startswith("no model named"):
+                    raise ModelError(last) from None
+        raise ModelError(f"Click segmentation unavailable: no segment model is installed ({last})")
 
     @property
     def device(self) -> str:
@@ -168,9 +206,17 @@ class PolygonPredictor:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache = None
+        if self.segmenter is not None:
+            self.segmenter.clear_cache()
 
     def _check_polygon(self, polygon: Any) -> np.ndarray:
         p = np.asarray(polygon, dtype=np.float64)
+        if self.kind == "mask":
+            if p.ndim != 2 or p.shape[1:] != (2,) or len(p) < 3 or not np.all(np.isfinite(p)):
+                raise SegmentInputError(
+                    f"polygon must be 3 or more finite (x, y) vertices, got shape {p.shape}"
+                )
+            return p.copy()
         if p.shape != (self.num_points, 2) or not np.all(np.isfinite(p)):
             raise SegmentInputError(
                 f"polygon must be {self.num_points} finite (x, y) vertices as returned by "
@@ -178,26 +224,34 @@ class PolygonPredictor:
             )
         return p
 
-    def _check_fixed(self, fixed: Mapping[int, Sequence[float]]) -> dict[int, tuple[float, float]]:
+    def _check_fixed(
+        self, fixed: Mapping[int, Sequence[float]], n: int | None = None
+    ) -> dict[int, tuple[float, float]]:
+        n = self.num_points if n is None else n
         out: dict[int, tuple[float, float]] = {}
         for k, v in dict(fixed).items():
             i = int(k)
-            if not -self.num_points <= i < self.num_points:
-                raise SegmentInputError(f"fixed vertex index {k} is out of range (0..{self.num_points - 1})")
+            if not -n <= i < n:
+                raise SegmentInputError(f"fixed vertex index {k} is out of range (0..{n - 1})")
             try:
                 x, y = (float(c) for c in v)
             except (TypeError, ValueError):
                 raise SegmentInputError(f"fixed vertex {k} must be an (x, y) pair, got {v!r}") from None
             if not (np.isfinite(x) and np.isfinite(y)):
                 raise SegmentInputError(f"fixed vertex {k} must be finite, got {v!r}")
-            out[i % self.num_points] = (x, y)
+            out[i % n] = (x, y)
         return out
 
     # ------------------------------------------------------------------------------ public API
     def predict(self, image: np.ndarray, box: Sequence[float]) -> np.ndarray:
-        """Polygon (N, 2) float64 in image pixel coordinates for the object in `box` (x0, y0, x1, y1)."""
+        """Polygon (N, 2) float64 in image pixel coordinates for the object in `box` (x0, y0, x1, y1): the
+        largest part for the mask model (all parts: `predict_clicks`)."""
         t0 = time.perf_counter()
         image = _as_rgb(image)
+        if self.segmenter is not None:
+            res = self._segment(image, box)
+            self.last_timings.update(predict_ms=(time.perf_counter() - t0) * 1e3)
+            return res.polygon.copy()
         feats, m, _ = self._features(image, box)
         t1 = time.perf_counter()
         pts = self.model.run({"features": feats, "points": self._init}, role="gcn")["points_out"][0]
@@ -210,11 +264,17 @@ class PolygonPredictor:
         self, image: np.ndarray, box: Sequence[float], polygon: Any, fixed: Mapping[int, Sequence[float]]
     ) -> np.ndarray:
         """Move the free vertices of `polygon` given the vertices in `fixed` ({index: (x, y)}), which are
-        returned exactly as given. Reuses the encoder features when image and box are unchanged."""
+        returned exactly as given. Reuses the encoder features when image and box are unchanged.
+
+        Mask model: any polygon (N >= 3); the drags become guidance (`mask_engine.drag_guidance`) with the
+        polygon as the previous mask, and the new adaptive polygon gets every fixed point as a vertex
+        (their new indices: `last_fixed`)."""
         t0 = time.perf_counter()
         image = _as_rgb(image)
         poly = self._check_polygon(polygon)
-        fx = self._check_fixed(fixed)
+        fx = self._check_fixed(fixed, len(poly))
+        if self.segmenter is not None:
+            return self._refine_mask(image, box, poly, fx, t0)
         feats, m, _ = self._features(image, box)
         if not fx:
             return poly
@@ -249,9 +309,89 @@ class PolygonPredictor:
             raise BoxError(f"extreme points must be 4 finite (x, y) points, got shape {p.shape}")
         image = _as_rgb(image)
         box = (p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max())
+        if self.segmenter is not None:
+            box = (box[0] - 1.0, box[1] - 1.0, box[2] + 1.0, box[3] + 1.0)  # the points lie on the object
+            return self._segment(image, box, extreme=p).polygon.copy()
         poly = self.predict(image, box)
         fixed = assign_to_vertices(poly, p)
         return self.refine(image, box, poly, fixed)
+
+    # ------------------------------------------------------------------------------ mask model
+    def predict_clicks(
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        positive: Sequence[Sequence[float]] = (),
+        negative: Sequence[Sequence[float]] = (),
+    ) -> SegmentResult:
+        """Re-predict the object in `box` with corrective clicks (image pixel coordinates; positive on
+        missed object, negative on wrongly included background). Returns a `SegmentResult` (`polygons`
+        largest first, `mask`; `np.asarray(result)` is the largest polygon). Clicks that extend the
+        previous call's on the same image and box continue from its mask (RITM)."""
+        t0 = time.perf_counter()
+        image = _as_rgb(image)
+        pos, neg = _points(positive, "positive"), _points(negative, "negative")
+        if self.segmenter is None:  # polygon model: each click fixes its nearest vertex
+            poly = self.predict(image, box)
+            pts = np.concatenate([pos, neg]) if len(pos) + len(neg) else np.zeros((0, 2))
+            if len(pts):
+                poly = self.refine(image, box, poly, assign_to_vertices(poly, pts))
+            b = geo.validate_box(box, image.shape)
+            m = geo.crop_matrix(b, self.crop_size, self.context)
+            res = SegmentResult([poly], b, np.zeros((self.crop_size,) * 2, np.float32), m, image.shape[:2])
+            res._mask = geo.polygon_to_mask(poly, image.shape[:2])
+            return res
+        res = self._segment(image, box, pos, neg)
+        self.last_timings.update(clicks_ms=(time.perf_counter() - t0) * 1e3)
+        return res
+
+    def _segment(
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        positive: Any = (),
+        negative: Any = (),
+        extreme: Any = (),
+        prev: np.ndarray | None = None,
+    ) -> SegmentResult:
+        assert self.segmenter is not None
+        res = self.segmenter.segment(image, box, positive, negative, extreme, prev, key=_fingerprint(image))
+        if not res.polygons:  # nothing above 0.5: the box itself, so the user always gets a shape
+            x0, y0, x1, y1 = res.box
+            h, w = image.shape[:2]
+            x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, w - 1.0), min(y1, h - 1.0)
+            res.polygons = [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)]
+        self.last_timings.update(res.timings)
+        self.last_result = res
+        return res
+
+    def _refine_mask(
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        poly: np.ndarray,
+        fx: dict[int, tuple[float, float]],
+        t0: float,
+    ) -> np.ndarray:
+        assert self.segmenter is not None
+        if not fx:
+            self.last_fixed = {}
+            return poly
+        pos, neg, boundary = drag_guidance(poly, fx)
+        moved = poly.copy()
+        for i, xy in fx.items():
+            moved[i] = xy
+        b = geo.validate_box(box, image.shape)
+        # the box must hold every fixed vertex
+        xs, ys = [p[0] for p in boundary], [p[1] for p in boundary]
+        b = (min(b[0], *xs), min(b[1], *ys), max(b[2], *xs), max(b[3], *ys))
+        s = self.segmenter.crop_size
+        m = geo.crop_matrix(b, s, self.segmenter.context)
+        prev = geo.polygon_to_mask(moved @ m[:, :2].T + m[:, 2], (s, s)).astype(np.float32)
+        res = self._segment(image, b, pos, neg, boundary, prev=prev)
+        out, self.last_fixed = insert_fixed(res.polygon, list(fx.values()))
+        self.last_timings.update(refine_ms=(time.perf_counter() - t0) * 1e3)
+        return out
 
 
 def soft_drag(poly: np.ndarray, fixed: Mapping[int, tuple[float, float]], sigma: float) -> np.ndarray:
@@ -287,3 +427,10 @@ def assign_to_vertices(poly: np.ndarray, points: np.ndarray) -> dict[int, tuple[
         if len(used_p) == len(points):
             break
     return out
+
+
+def _points(points: Any, what: str) -> np.ndarray:
+    p = np.asarray(points if len(points) else np.zeros((0, 2)), dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 2 or not np.all(np.isfinite(p)):
+        raise SegmentInputError(f"{what} clicks must be finite (x, y) points, got shape {p.shape}")
+    return p

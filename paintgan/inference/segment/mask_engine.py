@@ -1,0 +1,243 @@
+"""Mask-first click segmentation around a `mask` ONNX graph (numpy + OpenCV + ONNX Runtime, no torch).
+
+One call: cut the box (+ context) to a `crop_size` crop (`geometry.crop_image`), stack the RGB with the
+guidance maps (`clickmaps.guidance`: positive / negative clicks, extreme or boundary points, previous
+mask), run the graph, and turn the foreground probability into adaptive polygons
+(`polygonize.mask_to_polygons`). Corrective clicks re-run the graph with the previous probability fed
+back (RITM); the last result per (image, box) is cached so a growing click list continues from it.
+
+Optional finishing step (`finish="grabcut"`): one GrabCut iteration on the crop, initialised from the
+predicted probability (sure foreground/background where the model is confident, clicks forced).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from paintgan.inference.segment import geometry as geo
+from paintgan.inference.segment import polygonize as pz
+from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
+
+MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
+Points = Sequence[Sequence[float]]
+
+
+@dataclass
+class SegmentResult:
+    """Polygons (image pixel coordinates, clockwise, largest first) and the mask they came from.
+
+    `np.asarray(result)` is the largest polygon, so code that wants one polygon keeps working."""
+
+    polygons: list[np.ndarray]
+    box: tuple[float, float, float, float]
+    prob: np.ndarray  # (S, S) foreground probability on the crop
+    crop_matrix: np.ndarray  # image pixel -> crop pixel (2x3)
+    image_shape: tuple[int, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    _mask: np.ndarray | None = None
+
+    @property
+    def polygon(self) -> np.ndarray:
+        return self.polygons[0] if self.polygons else np.zeros((0, 2), np.float64)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Bool (H, W) mask on the whole image (holes kept), computed on first use."""
+        if self._mask is None:
+            self._mask = pz.paste_prob(self.prob, self.crop_matrix, self.image_shape) > 0.5
+        return self._mask
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.polygon, dtype=dtype or np.float64)
+
+    def __len__(self) -> int:
+        return len(self.polygon)
+
+
+def check_box(
+    box: Sequence[float], image_shape: Sequence[int], min_side: float = MIN_SIDE
+) -> tuple[float, float, float, float]:
+    b = geo.validate_box(box, image_shape)
+    bw, bh = b[2] - b[0], b[3] - b[1]
+    if bw < min_side or bh < min_side:
+        raise geo.BoxError(
+            f"box is too small ({bw:g}x{bh:g} px): the mask model needs a box at least {min_side:g} px "
+            "wide and high around the object"
+        )
+    return b
+
+
+def grabcut_finish(
+    crop: np.ndarray, prob: np.ndarray, positive: Points = (), negative: Points = (), iters: int = 1
+) -> np.ndarray:
+    """One GrabCut pass on the crop initialised from the model's probability; returns a 0/1 float map."""
+    lab = np.full(prob.shape, cv2.GC_PR_BGD, np.uint8)
+    lab[prob > 0.5] = cv2.GC_PR_FGD
+    lab[prob > 0.97] = cv2.GC_FGD
+    lab[prob < 0.03] = cv2.GC_BGD
+    s = prob.shape[0]
+    for pts, v in ((positive, cv2.GC_FGD), (negative, cv2.GC_BGD)):
+        for x, y in pts:
+            cv2.circle(lab, (round(x), round(y)), 2, int(v), -1)
+    fg_any = (lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)
+    bg_any = ~fg_any
+    if fg_any.sum() < 10 or bg_any.sum() < 10:
+        return (prob > 0.5).astype(np.float32)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(
+            np.ascontiguousarray(crop[..., ::-1]), lab, (0, 0, s, s), bgd, fgd, iters, cv2.GC_INIT_WITH_MASK
+        )
+    except cv2.error:
+        return (prob > 0.5).astype(np.float32)
+    return ((lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)).astype(np.float32)
+
+
+class MaskSegmenter:
+    """Runs the `mask` graph of a loaded model (`paintgan.inference.registry.LoadedModel`)."""
+
+    def __init__(self, model: Any, finish: str = "none") -> None:
+        if finish not in ("none", "grabcut"):
+            raise ValueError(f"finish must be 'none' or 'grabcut', got {finish!r}")
+        self.model = model
+        pre = dict(model.manifest.preprocessing or {})
+        self.crop_size = int(pre.get("crop_size", CROP))
+        self.context = float(pre.get("context", CONTEXT))
+        self.sigma = float(pre.get("click_sigma", SIGMA))
+        self.finish = finish
+        self._last: tuple[Any, tuple[Any, ...], np.ndarray] | None = None
+
+    def clear_cache(self) -> None:
+        self._last = None
+
+    def to_crop(self, points: Points, m: np.ndarray) -> np.ndarray:
+        p = np.asarray(points, np.float64).reshape(-1, 2)
+        return p @ m[:, :2].T + m[:, 2]
+
+    def segment(
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        positive: Points = (),
+        negative: Points = (),
+        extreme: Points = (),
+        prev: np.ndarray | None = None,
+        key: Any = None,
+    ) -> SegmentResult:
+        """Box (+ clicks) -> SegmentResult. With `key` (an image fingerprint) and no `prev`, a call whose
+        clicks extend the previous call's clicks on the same image and box reuses its probability as the
+        previous mask."""
+        t0 = time.perf_counter()
+        b = check_box(box, image.shape)
+        clicks = (
+            tuple(map(tuple, np.asarray(positive, float).reshape(-1, 2).tolist())),
+            tuple(map(tuple, np.asarray(negative, float).reshape(-1, 2).tolist())),
+            tuple(map(tuple, np.asarray(extreme, float).reshape(-1, 2).tolist())),
+        )
+        if prev is None and key is not None and self._last is not None:
+            lkey, lclicks, lprob = self._last
+            if (
+                lkey == (key, b)
+                and lclicks != clicks
+                and all(c[: len(lc)] == lc for c, lc in zip(clicks, lclicks, strict=True))
+                and (lclicks[0] or lclicks[1] or any(clicks[:2]))
+            ):
+                prev = lprob
+        s = self.crop_size
+        crop, m = geo.crop_image(image, b, s, self.context)
+        pc, nc, ec = (self.to_crop(p, m) for p in (positive, negative, extreme))
+        maps = guidance(pc, nc, ec, prev, s, self.sigma)
+        x = np.concatenate([(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps])[None]
+        t1 = time.perf_counter()
+        logits = self.model.run({"input": np.ascontiguousarray(x, np.float32)}, role="mask")["logits"][0, 0]
+        t2 = time.perf_counter()
+        prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        if self.finish == "grabcut":
+            prob = 0.5 * prob + 0.5 * grabcut_finish(crop, prob, pc, nc)
+        t3 = time.perf_counter()
+        polys = pz.mask_to_polygons(prob, m, image.shape[:2])
+        t4 = time.perf_counter()
+        if key is not None:
+            self._last = ((key, b), clicks, prob)
+        timings = {
+            "crop_ms": (t1 - t0) * 1e3,
+            "model_ms": (t2 - t1) * 1e3,
+            "finish_ms": (t3 - t2) * 1e3,
+            "polygon_ms": (t4 - t3) * 1e3,
+            "total_ms": (t4 - t0) * 1e3,
+        }
+        return SegmentResult(
+            polys, b, prob.astype(np.float32), m, (int(image.shape[0]), int(image.shape[1])), timings
+        )
+
+
+# ------------------------------------------------------------------------------------- vertex drags
+
+
+def point_in_polygon(poly: np.ndarray, xy: Sequence[float]) -> bool:
+    c = np.asarray(poly, np.float32).reshape(-1, 1, 2)
+    return cv2.pointPolygonTest(c, (float(xy[0]), float(xy[1])), False) >= 0
+
+
+def drag_guidance(
+    poly: np.ndarray, fixed: dict[int, tuple[float, float]], min_move: float = 1.0
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], list[tuple[float, float]]]:
+    """Vertex drags as model guidance: (positive clicks, negative clicks, boundary points).
+
+    A vertex dragged out of the polygon means the region between its old and new place is foreground:
+    a positive click at the midpoint; dragged inwards: a negative click there. Every fixed vertex is a
+    point on the true outline (the extreme/boundary channel)."""
+    pos: list[tuple[float, float]] = []
+    neg: list[tuple[float, float]] = []
+    for i, (x, y) in fixed.items():
+        ox, oy = float(poly[i][0]), float(poly[i][1])
+        if (x - ox) ** 2 + (y - oy) ** 2 < min_move**2:
+            continue
+        mid = ((x + ox) / 2.0, (y + oy) / 2.0)
+        (neg if point_in_polygon(poly, (x, y)) else pos).append(mid)
+    return pos, neg, [(float(x), float(y)) for x, y in fixed.values()]
+
+
+def insert_fixed(
+    poly: np.ndarray, points: Sequence[Sequence[float]]
+) -> tuple[np.ndarray, dict[int, tuple[float, float]]]:
+    """Put each point exactly on `poly`: it replaces the nearest vertex when that is within 2 px and not
+    already taken, else it is inserted into the nearest edge. Returns the polygon and {index: point}."""
+    out = [tuple(map(float, v)) for v in np.asarray(poly, np.float64)]
+    taken: set[int] = set()
+    pts = [tuple(map(float, p)) for p in points]
+    for p in pts:
+        arr = np.asarray(out)
+        d = np.hypot(arr[:, 0] - p[0], arr[:, 1] - p[1])
+        free = [i for i in np.argsort(d) if i not in taken]
+        if free and d[free[0]] <= 2.0:
+            out[free[0]] = p
+            taken.add(int(free[0]))
+            continue
+        a, b = arr, np.roll(arr, -1, axis=0)
+        ab = b - a
+        t = np.clip(np.sum((np.asarray(p) - a) * ab, 1) / np.maximum(np.sum(ab * ab, 1), 1e-12), 0, 1)
+        dist = np.hypot(*(a + t[:, None] * ab - np.asarray(p)).T)
+        j = int(np.argmin(dist)) + 1
+        out.insert(j, p)
+        taken = {i + 1 if i >= j else i for i in taken} | {j}
+    res = np.asarray(out, np.float64)
+    mapping = {i: (float(res[i, 0]), float(res[i, 1])) for i in sorted(taken)}
+    return res, mapping
+
+
+__all__ = [
+    "MIN_SIDE",
+    "MaskSegmenter",
+    "SegmentResult",
+    "check_box",
+    "drag_guidance",
+    "grabcut_finish",
+    "insert_fixed",
+]

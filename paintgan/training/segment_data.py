@@ -1,0 +1,377 @@
+"""Training crops for the mask model: photographic-looking objects made on the fly (numpy + OpenCV).
+
+Each sample is made directly at crop scale (cheap enough to generate while training on one CPU core):
+
+* a background: a random region of a photograph (Debian plasma-workspace-wallpapers, train split by
+  folder hash, as `polygon_data.split_files`), colour-jittered;
+* 0-3 distractor objects behind the target (other silhouettes filled with photo regions);
+* the target: a silhouette (openclipart-png alpha, train split by file-name hash; random smooth blobs;
+  thin and concave stroke shapes; letters) *filled with a region of another photograph* (or of the same
+  one, for low contrast; sometimes the clip art's own colours), with a lighting gradient, a soft
+  anti-aliased edge and sometimes a drop shadow;
+* sometimes an occluder in front that hides part of the target (the ground truth is the visible part);
+* the canvas is warped to the model crop of the visible part's box (jittered like a hand-drawn box),
+  then blur, noise and JPEG artefacts.
+
+`tuxpaint-stamps` are never read here: they are reserved for held-out evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from paintgan.inference.segment import geometry as geo
+from paintgan.inference.segment.clickmaps import CONTEXT, CROP
+from paintgan.training.polygon_data import dedupe_resolutions, list_images, split_files
+
+OBJECTS = "/usr/share/openclipart/png"
+BACKGROUNDS = "/usr/share/wallpapers"
+CANVAS = 176
+FONTS = (
+    cv2.FONT_HERSHEY_SIMPLEX,
+    cv2.FONT_HERSHEY_DUPLEX,
+    cv2.FONT_HERSHEY_COMPLEX,
+    cv2.FONT_HERSHEY_TRIPLEX,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+    cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
+)
+LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZabdefghkmnpqrstwxyz0123456789&@%?"
+
+
+def _load_photo(path: Path, max_side: int) -> np.ndarray | None:
+    im = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if im is None:
+        return None
+    s = max_side / max(im.shape[:2])
+    if s < 1:
+        im = cv2.resize(im, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+
+
+class CropGenerator:
+    """Makes (crop uint8 (S, S, 3), mask bool (S, S)) training pairs; deterministic for a seed."""
+
+    def __init__(
+        self,
+        objects: Sequence[Path],
+        photos: Sequence[Path],
+        seed: int = 0,
+        size: int = CROP,
+        cache: int = 2500,
+        max_photo_side: int = 720,
+    ) -> None:
+        self.objects = list(objects)
+        self.rng = np.random.default_rng(seed)
+        self.size = size
+        self.photos = [p for p in (_load_photo(f, max_photo_side) for f in photos) if p is not None]
+        if not self.photos:
+            raise ValueError("no readable background photographs")
+        self._cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
+        self._cache_size = cache
+
+    # ------------------------------------------------------------------ sources
+    def photo_region(self, h: int, w: int) -> np.ndarray:
+        """A random region of a random photograph resized to (h, w), flipped and colour-jittered."""
+        rng = self.rng
+        p = self.photos[int(rng.integers(len(self.photos)))]
+        ph, pw = p.shape[:2]
+        frac = rng.uniform(0.12, 0.8)
+        ch = max(8, int(ph * frac))
+        cw = max(8, min(pw, int(ch * w / max(h, 1) * rng.uniform(0.8, 1.25))))
+        y = int(rng.integers(0, max(1, ph - ch + 1)))
+        x = int(rng.integers(0, max(1, pw - cw + 1)))
+        reg = cv2.resize(p[y : y + ch, x : x + cw], (w, h), interpolation=cv2.INTER_AREA)
+        if rng.random() < 0.5:
+            reg = reg[:, ::-1]
+        if rng.random() < 0.3:
+            reg = np.ascontiguousarray(np.rot90(reg, int(rng.integers(1, 4))))
+            reg = cv2.resize(reg, (w, h), interpolation=cv2.INTER_LINEAR)
+        f = reg.astype(np.float32)
+        gain = rng.uniform(0.7, 1.3, 3).astype(np.float32) if rng.random() < 0.7 else np.ones(3, np.float32)
+        f = f * gain + rng.uniform(-25, 25)
+        if rng.random() < 0.15:  # desaturate
+            f = 0.6 * f + 0.4 * f.mean(axis=2, keepdims=True)
+        return np.clip(f, 0, 255).astype(np.uint8)
+
+    def _clipart(self) -> np.ndarray | None:
+        """A cached RGBA openclipart cut-out (cropped to its alpha, max side 192) or None."""
+        i = int(self.rng.integers(len(self.objects)))
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        out = None
+        im = cv2.imread(str(self.objects[i]), cv2.IMREAD_UNCHANGED)
+        if im is not None and im.ndim == 3 and im.shape[2] == 4 and im.dtype == np.uint8:
+            a = im[..., 3]
+            ys, xs = np.nonzero(a > 127)
+            if len(xs) > 50:
+                im = im[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+                fill = float((im[..., 3] > 127).mean())
+                if 0.08 < fill < 0.93 and min(im.shape[:2]) >= 8:
+                    s = 192 / max(im.shape[:2])
+                    if s < 1:
+                        im = cv2.resize(im, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+                    out = cv2.cvtColor(im, cv2.COLOR_BGRA2RGBA)
+        self._cache[i] = out
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def _blob(self, n: int) -> np.ndarray:
+        rng = self.rng
+        t = np.linspace(0, 2 * math.pi, 120, endpoint=False)
+        r = np.ones_like(t)
+        for k in range(1, 8):
+            r += rng.normal(0, 0.35 / k) * np.cos(k * t + rng.uniform(0, 2 * math.pi))
+        r = np.clip(r, 0.15, None)
+        pts = np.stack([np.cos(t) * r, np.sin(t) * r], 1)
+        return self._fill_poly(pts, n)
+
+    def _fill_poly(self, pts: np.ndarray, n: int) -> np.ndarray:
+        pts = pts - pts.min(0)
+        pts = pts / max(float(pts.max()), 1e-6) * (n - 5) + 2
+        a = np.zeros((n, n), np.uint8)
+        cv2.fillPoly(a, [np.round(pts * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        return a
+
+    def _thin(self, n: int) -> np.ndarray:
+        """Strokes (legs, handles, poles) optionally attached to a small body: thin and concave shapes."""
+        rng = self.rng
+        a = np.zeros((n, n), np.uint8)
+        if rng.random() < 0.6:
+            body = self._blob(int(n * rng.uniform(0.35, 0.6)))
+            y, x = (int(rng.integers(0, n - body.shape[0])) for _ in range(2))
+            a[y : y + body.shape[0], x : x + body.shape[1]] = body
+        for _ in range(int(rng.integers(1, 5))):
+            k = int(rng.integers(2, 5))
+            pts = rng.uniform(0.05, 0.95, (k, 2)) * n
+            th = int(rng.integers(2, max(3, n // 12)))
+            cv2.polylines(
+                a, [np.round(pts * 16).astype(np.int32)], bool(rng.random() < 0.2), 255, th, cv2.LINE_AA, 4
+            )
+        if rng.random() < 0.3:  # a ring (a handle)
+            c = tuple(int(v) for v in rng.uniform(0.3, 0.7, 2) * n)
+            ax = tuple(int(v) for v in rng.uniform(0.1, 0.3, 2) * n)
+            cv2.ellipse(
+                a,
+                c,
+                ax,
+                float(rng.uniform(0, 180)),
+                0,
+                360,
+                255,
+                int(rng.integers(3, max(4, n // 10))),
+                cv2.LINE_AA,
+            )
+        return a
+
+    def _letters(self, n: int) -> np.ndarray:
+        rng = self.rng
+        text = "".join(rng.choice(list(LETTERS), int(rng.integers(1, 3))))
+        font = FONTS[int(rng.integers(len(FONTS)))]
+        th = int(rng.integers(2, 9))
+        (tw, tht), base = cv2.getTextSize(text, font, 2.0, th)
+        a = np.zeros((tht + base + 2 * th + 4, tw + 2 * th + 4), np.uint8)
+        cv2.putText(a, text, (th + 2, tht + th + 2), font, 2.0, 255, th, cv2.LINE_AA)
+        return a
+
+    def silhouette(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """(alpha uint8, own RGB or None) cropped to the alpha's box."""
+        rng = self.rng
+        u = rng.random()
+        rgb = None
+        a = None
+        if u < 0.55 and self.objects:
+            for _ in range(6):
+                im = self._clipart()
+                if im is not None:
+                    a, rgb = im[..., 3].copy(), im[..., :3]
+                    break
+        if a is None:
+            a = self._blob(n) if u < 0.72 else self._thin(n) if u < 0.88 else self._letters(n)
+        ys, xs = np.nonzero(a > 127)
+        if len(xs) == 0:
+            a = self._blob(n)
+            rgb = None
+            ys, xs = np.nonzero(a > 127)
+        sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        return a[sl], (rgb[sl] if rgb is not None else None)
+
+    # ------------------------------------------------------------------ composition
+    def _place(
+        self,
+        alpha: np.ndarray,
+        rgb: np.ndarray | None,
+        w: int,
+        h: int,
+        cx: float,
+        cy: float,
+        angle: float,
+        canvas: int,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Warp (alpha, rgb) so that it is about (w, h) big around (cx, cy), rotated: canvas-sized arrays."""
+        ah, aw = alpha.shape
+        m = cv2.getRotationMatrix2D((aw / 2, ah / 2), angle, 1.0)
+        m[0] *= w / aw
+        m[1] *= h / ah
+        m[0, 2] += cx - w / 2
+        m[1, 2] += cy - h / 2
+        a = cv2.warpAffine(alpha, m, (canvas, canvas), flags=cv2.INTER_LINEAR)
+        c = cv2.warpAffine(rgb, m, (canvas, canvas), flags=cv2.INTER_LINEAR) if rgb is not None else None
+        return a, c
+
+    def _fill(
+        self, alpha_src_rgb: np.ndarray | None, placed_rgb: np.ndarray | None, bg: np.ndarray
+    ) -> np.ndarray:
+        rng = self.rng
+        n = bg.shape[0]
+        u = rng.random()
+        if placed_rgb is not None and u < 0.3:
+            fill = placed_rgb.astype(np.float32)
+            if rng.random() < 0.5:  # photo texture over the clip art's colours
+                fill = 0.5 * fill + 0.5 * self.photo_region(n, n).astype(np.float32)
+        elif u < 0.42:  # low contrast: another region with the background's statistics
+            fill = self.photo_region(n, n).astype(np.float32)
+            fill = (fill - fill.mean((0, 1))) / (fill.std((0, 1)) + 1) * (bg.std((0, 1)) + 1) + bg.mean(
+                (0, 1)
+            )
+        elif u < 0.5:
+            fill = np.full((n, n, 3), rng.uniform(0, 255, 3), np.float32) + rng.normal(0, 6, (n, n, 1))
+        else:
+            fill = self.photo_region(n, n).astype(np.float32)
+        # lighting: a linear gradient and a soft highlight
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) / n
+        g = 1 + rng.uniform(-0.35, 0.35) * (xx - 0.5) + rng.uniform(-0.35, 0.35) * (yy - 0.5)
+        fill = fill * g[..., None]
+        if rng.random() < 0.3:
+            c = rng.uniform(0.2, 0.8, 2)
+            fill += (
+                60 * rng.uniform(0.3, 1) * np.exp(-((xx - c[0]) ** 2 + (yy - c[1]) ** 2) / 0.02)[..., None]
+            )
+        return np.clip(fill, 0, 255)
+
+    def sample(self) -> tuple[np.ndarray, np.ndarray]:
+        for _ in range(20):
+            out = self._try_sample()
+            if out is not None:
+                return out
+        raise RuntimeError("could not make a training sample")
+
+    def _try_sample(self) -> tuple[np.ndarray, np.ndarray] | None:
+        rng = self.rng
+        n = CANVAS
+        bg = self.photo_region(n, n).astype(np.float32)
+        # distractors behind
+        for _ in range(int(rng.integers(0, 4))):
+            a, own = self.silhouette(96)
+            s = rng.uniform(30, 110)
+            ar = a.shape[1] / a.shape[0]
+            w, h = (s * math.sqrt(ar), s / math.sqrt(ar))
+            pa, pc = self._place(a, own, w, h, *rng.uniform(0, n, 2), float(rng.uniform(-30, 30)), n)
+            fa = (pa.astype(np.float32) / 255)[..., None]
+            bg = bg * (1 - fa) + self._fill(own, pc, bg.astype(np.uint8)) * fa
+        # the target
+        alpha, own = self.silhouette(128)
+        ar = alpha.shape[1] / alpha.shape[0] * math.exp(rng.normal(0, 0.2))
+        ar = float(np.clip(ar, 0.2, 5.0))
+        s = rng.uniform(95, 120)
+        w, h = s * math.sqrt(ar), s / math.sqrt(ar)
+        k = min(1.0, 140 / max(w, h))
+        w, h = w * k, h * k
+        angle = float(rng.normal(0, 12)) if rng.random() < 0.5 else 0.0
+        if rng.random() < 0.5:
+            alpha = alpha[:, ::-1]
+            own = own[:, ::-1] if own is not None else None
+        pa, pc = self._place(
+            np.ascontiguousarray(alpha),
+            None if own is None else np.ascontiguousarray(own),
+            w,
+            h,
+            n / 2 + rng.normal(0, 6),
+            n / 2 + rng.normal(0, 6),
+            angle,
+            n,
+        )
+        hard = pa > 127
+        if hard.sum() < 150:
+            return None
+        if rng.random() < 0.4:  # drop shadow
+            sh = cv2.GaussianBlur(pa.astype(np.float32) / 255, (0, 0), rng.uniform(2, 7))
+            dx, dy = rng.uniform(-12, 12, 2)
+            sh = cv2.warpAffine(sh, np.float32([[1, 0, dx], [0, 1, dy]]), (n, n))
+            bg = bg * (1 - rng.uniform(0.25, 0.6) * sh[..., None])
+        soft = pa.astype(np.float32) / 255
+        if rng.random() < 0.7:
+            soft = cv2.GaussianBlur(soft, (0, 0), rng.uniform(0.4, 1.3))
+        img = bg * (1 - soft[..., None]) + self._fill(own, pc, bg.astype(np.uint8)) * soft[..., None]
+        visible = hard
+        if rng.random() < 0.3:  # occluder in front
+            oa, oown = self.silhouette(96)
+            s2 = rng.uniform(30, 90)
+            ys, xs = np.nonzero(hard)
+            j = int(rng.integers(len(xs)))
+            cx, cy = xs[j] + rng.normal(0, 20), ys[j] + rng.normal(0, 20)
+            opa, opc = self._place(
+                oa, oown, s2, s2 * rng.uniform(0.5, 1.5), cx, cy, float(rng.uniform(-40, 40)), n
+            )
+            fo = cv2.GaussianBlur(opa.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
+            img = img * (1 - fo) + self._fill(oown, opc, img.astype(np.uint8)) * fo
+            visible = hard & ~(opa > 127)
+            if visible.sum() < 0.4 * hard.sum():
+                return None
+        ys, xs = np.nonzero(visible)
+        if len(xs) < 100:
+            return None
+        bw, bh = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+        if min(bw, bh) < 6:
+            return None
+        j = rng.uniform(-0.06, 0.06, 4) * np.array([bw, bh, bw, bh])
+        box = (xs.min() - 0.5 + j[0], ys.min() - 0.5 + j[1], xs.max() + 0.5 + j[2], ys.max() + 0.5 + j[3])
+        img8 = np.clip(img, 0, 255).astype(np.uint8)
+        crop, _ = geo.crop_image(img8, box, self.size, CONTEXT)
+        mk, _ = geo.crop_image(visible.astype(np.float32), box, self.size, CONTEXT)
+        return self.degrade(crop), mk > 0.5
+
+    def degrade(self, crop: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        f = crop
+        if rng.random() < 0.3:
+            f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.4, 1.2))
+        if rng.random() < 0.5:
+            f = np.clip(f.astype(np.float32) + rng.normal(0, rng.uniform(1, 8), f.shape), 0, 255).astype(
+                np.uint8
+            )
+        if rng.random() < 0.5:
+            ok, enc = cv2.imencode(
+                ".jpg", f[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 92))]
+            )
+            if ok:
+                f = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]
+        return np.ascontiguousarray(f)
+
+
+def make_generator(
+    split: str, seed: int, objects: str = OBJECTS, backgrounds: str = BACKGROUNDS
+) -> CropGenerator:
+    """A generator over the `split` ("train" or "val") objects and photographs (hash splits)."""
+    oroot, broot = Path(objects), Path(backgrounds)
+    objs = split_files(list_images(oroot), oroot, split, "objects") if oroot.is_dir() else []
+    bgs = (
+        split_files(dedupe_resolutions(list_images(broot)), broot, split, "backgrounds")
+        if broot.is_dir()
+        else []
+    )
+    if not bgs:
+        raise FileNotFoundError(
+            f"no background photographs under {backgrounds} (apt-get install plasma-workspace-wallpapers)"
+        )
+    return CropGenerator(objs, bgs, seed=seed)
+
+
+__all__ = ["CANVAS", "CropGenerator", "make_generator"]

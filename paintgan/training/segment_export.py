@@ -1,0 +1,168 @@
+"""Export the mask model to ONNX (with a parity check against torch) and write its model folder.
+
+    python -m paintgan.training.segment_export --ckpt checkpoints/segment/best.pt --out models/segment \
+        [--evaluation eval.json] [--steps-note "..."]
+
+The folder gets `mask.onnx` (role `mask`: input `input` [1, 7, 128, 128] float32 = RGB in [0, 1] plus
+the 4 guidance maps of `paintgan.inference.segment.clickmaps`; output `logits` [1, 1, 128, 128]) and a
+format-1 `manifest.json` (sha256, inputs/outputs, preprocessing constants, data sources and licences,
+training command and steps, the evaluation table when given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS, SIGMA
+from paintgan.training.segment_model import IN_CH, MaskNet, count_params
+
+LICENSE = (
+    "MIT (weights); training data: openclipart-png (public domain), plasma-workspace-wallpapers "
+    "(GPL/LGPL/CC-BY-SA per wallpaper, Debian); encoder warm-started from models/polygon (same data)"
+)
+DATA_SOURCE = (
+    "synthetic crops made while training (paintgan.training.segment_data): silhouettes (openclipart-png "
+    "alpha, train split by file-name hash; random blobs; stroke shapes; Hershey letters) filled with "
+    "regions of Debian plasma-workspace-wallpapers (train split by folder hash), soft edges, shadows, "
+    "distractors, occluders, blur, noise, JPEG; tuxpaint-stamps never used"
+)
+
+
+class _Graph(torch.nn.Module):
+    def __init__(self, net: MaskNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def export_onnx(net: MaskNet, path: str | Path, size: int = CROP, opset: int = 17) -> Path:
+    """Write `net` (eval mode) as an ONNX graph with a dynamic batch axis."""
+    net.eval()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    x = torch.rand(1, IN_CH, size, size)
+    torch.onnx.export(
+        _Graph(net),
+        (x,),
+        str(path),
+        input_names=["input"],
+        output_names=["logits"],
+        dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
+        opset_version=opset,
+        do_constant_folding=True,
+        dynamo=False,
+    )
+    return path
+
+
+def parity(net: MaskNet, path: str | Path, size: int = CROP, seed: int = 0) -> float:
+    """Max |torch - ONNX Runtime| on a random input (eval mode)."""
+    import onnxruntime as ort
+
+    net.eval()
+    x = torch.from_numpy(np.random.default_rng(seed).random((2, IN_CH, size, size), dtype=np.float32))
+    with torch.no_grad():
+        ref = net(x).numpy()
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(["logits"], {"input": x.numpy()})[0]
+    return float(np.abs(ref - got).max())
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_manifest(
+    out: Path,
+    onnx_path: Path,
+    step: int,
+    parity_diff: float,
+    params: int,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    manifest = {
+        "format": 1,
+        "name": out.name,
+        "task": "segment",
+        "version": "2.0.0",
+        "description": "Mask-first click segmentation: box (+ positive/negative clicks, extreme points) -> "
+        "foreground mask -> adaptive polygons (fewest vertices keeping IoU >= 0.98 with the mask).",
+        "files": [
+            {
+                "path": onnx_path.name,
+                "sha256": sha256(onnx_path),
+                "role": "mask",
+                "inputs": [{"name": "input", "dtype": "float32", "shape": [1, IN_CH, CROP, CROP]}],
+                "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, 1, CROP, CROP]}],
+            }
+        ],
+        "preprocessing": {
+            "crop_size": CROP,
+            "context": CONTEXT,
+            "guidance_maps": NUM_MAPS,
+            "click_sigma": SIGMA,
+            "input": "channels: RGB in [0, 1]; positive clicks; negative clicks; extreme/boundary points "
+            "(Gaussian blobs, sigma in crop pixels); previous mask probability (0 at first)",
+            "output": "foreground logits on the crop (box plus context on every side)",
+        },
+        "license": LICENSE,
+        "data_source": DATA_SOURCE,
+        "training_command": "nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment "
+        "--threads 2 --batch 12 (warm start: models/polygon/encoder.onnx), then "
+        "python -m paintgan.training.segment_export --ckpt checkpoints/segment/best.pt --out models/segment",
+        "evaluation": {
+            "export": {
+                "step": step,
+                "parity_max_abs_diff": parity_diff,
+                "params": params,
+                "bytes": onnx_path.stat().st_size,
+            },
+            **(extra or {}),
+        },
+        "standard_inputs": {},
+    }
+    path = out / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load_checkpoint(path: str | Path) -> tuple[MaskNet, int]:
+    ck = torch.load(str(path), map_location="cpu", weights_only=False)
+    net = MaskNet()
+    net.load_state_dict(ck["model"])
+    net.eval()
+    return net, int(ck.get("step", 0))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m paintgan.training.segment_export")
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--out", required=True, help="model folder to write (models/segment)")
+    ap.add_argument("--evaluation", default=None, help="JSON file merged into manifest evaluation")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    net, step = load_checkpoint(args.ckpt)
+    out = Path(args.out)
+    onnx_path = export_onnx(net, out / "mask.onnx")
+    diff = parity(net, onnx_path)
+    if diff > 1e-3:
+        print(f"parity check failed: max abs diff {diff:g}", file=sys.stderr)
+        return 1
+    extra = json.loads(Path(args.evaluation).read_text()) if args.evaluation else None
+    write_manifest(out, onnx_path, step, diff, count_params(net), extra)
+    print(json.dumps({"out": str(out), "step": step, "parity": diff, "bytes": onnx_path.stat().st_size}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Mask-first click segmentation network (DEXTR / RITM style) and its warm start from the polygon model.
+
+Input: the box crop (box plus `CONTEXT` on every side, resized to `CROP` x `CROP`) as 7 channels:
+RGB in [0, 1], then four guidance maps in [0, 1] (`paintgan.inference.segment.clickmaps`):
+positive clicks, negative clicks, extreme points (Gaussian blobs) and the previous mask (0 for the first
+prediction). Output: foreground logits (B, 1, CROP, CROP).
+
+The encoder is the shipped polygon model's encoder (same layer names and widths, so its weights load
+directly; the stem gets zero weights for the 4 guidance channels), applied to the smaller crop: features
+at 1/4 (32x32 for a 128 crop). A light decoder goes back to full resolution with skips from the stem
+(1/2) and from a shallow full-resolution convolution of the input, so thin parts survive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS
+
+IN_CH = 3 + NUM_MAPS
+MEAN, STD = 0.45, 0.25  # the polygon encoder's normalisation (RGB only)
+
+
+def cbr(cin: int, cout: int, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False, groups=groups),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
+
+
+class MaskEncoder(nn.Module):
+    """The polygon encoder's layout with an `in_ch`-channel stem: returns (stem 1/2, fused 1/4)."""
+
+    def __init__(self, in_ch: int = IN_CH, widths: Sequence[int] = (24, 32, 64, 128), feat: int = 64) -> None:
+        super().__init__()
+        w0, w1, w2, w3 = widths
+        self.stem = cbr(in_ch, w0, 2)
+        self.s4 = nn.Sequential(cbr(w0, w1, 2), cbr(w1, w1))
+        self.s8 = nn.Sequential(cbr(w1, w2, 2), cbr(w2, w2))
+        self.s16 = nn.Sequential(cbr(w2, w3, 2), cbr(w3, w3), cbr(w3, w3))
+        self.lat4 = nn.Conv2d(w1, feat, 1)
+        self.lat8 = nn.Conv2d(w2, feat, 1)
+        self.lat16 = nn.Conv2d(w3, feat, 1)
+        self.fuse8 = cbr(feat, feat)
+        self.fuse4 = nn.Sequential(
+            nn.Conv2d(feat, feat, 3, padding=1, groups=feat, bias=False),
+            nn.BatchNorm2d(feat),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(feat, feat, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        s2 = self.stem(x)
+        f4 = self.s4(s2)
+        f8 = self.s8(f4)
+        f16 = self.s16(f8)
+        y = self.lat16(f16)
+        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat8(f8)
+        y = self.fuse8(y)
+        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat4(f4)
+        return s2, self.fuse4(y)
+
+
+class MaskNet(nn.Module):
+    """(B, 7, S, S) crop + guidance maps -> (B, 1, S, S) foreground logits."""
+
+    def __init__(self, in_ch: int = IN_CH, widths: Sequence[int] = (24, 32, 64, 128), feat: int = 64) -> None:
+        super().__init__()
+        self.encoder = MaskEncoder(in_ch, widths, feat)
+        w0 = widths[0]
+        self.dec2 = nn.Sequential(cbr(feat + w0, 32), cbr(32, 32, groups=4))  # 1/2
+        self.full = cbr(in_ch, 12)  # shallow full-resolution features
+        self.dec1 = cbr(32 + 12, 16)
+        self.head = nn.Conv2d(16, 1, 1)
+        self.aux = nn.Conv2d(feat, 1, 1)  # 1/4 resolution deep supervision (training only)
+
+    def normalise(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([(x[:, :3] - MEAN) / STD, x[:, 3:]], dim=1)
+
+    def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.normalise(x)
+        s2, f4 = self.encoder(x)
+        y = F.interpolate(f4, scale_factor=2.0, mode="bilinear", align_corners=False)
+        y = self.dec2(torch.cat([y, s2], dim=1))
+        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
+        y = self.dec1(torch.cat([y, self.full(x)], dim=1))
+        return self.head(y), self.aux(f4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_all(x)[0]
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def warm_start_from_polygon_onnx(net: MaskNet, encoder_onnx: str | Path) -> int:
+    """Copy the shipped polygon encoder's weights (ONNX initializers `net.encoder.*`) into `net.encoder`.
+
+    Tensors whose shapes match are copied; the stem convolution gets the RGB weights in its first 3 input
+    channels and zeros for the guidance maps. Returns the number of tensors copied."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(encoder_onnx))
+    state = net.encoder.state_dict()
+    n = 0
+    for init in model.graph.initializer:
+        if not init.name.startswith("net.encoder."):
+            continue
+        key = init.name[len("net.encoder.") :]
+        if key not in state:
+            continue
+        arr = torch.from_numpy(np.array(numpy_helper.to_array(init)))
+        dst = state[key]
+        if arr.shape == dst.shape:
+            state[key] = arr.to(dst.dtype)
+            n += 1
+        elif (
+            key == "stem.0.weight" and arr.shape[1] == 3 and dst.shape[1] > 3 and arr.shape[0] == dst.shape[0]
+        ):
+            w = torch.zeros_like(dst)
+            w[:, :3] = arr
+            state[key] = w
+            n += 1
+    net.encoder.load_state_dict(state)
+    return n
+
+
+__all__ = ["CONTEXT", "CROP", "IN_CH", "MaskNet", "count_params", "warm_start_from_polygon_onnx"]

@@ -1,0 +1,247 @@
+"""Train the mask model with simulated corrective clicks (RITM-style iterative training).
+
+    nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment --threads 1 \
+        [--steps 100000] [--batch 12] [--init-onnx models/polygon/encoder.onnx]
+
+Resumes from `OUT/last.pt` when it exists (so every run adds steps); otherwise warm-starts the encoder
+from the shipped polygon model's ONNX weights. Every `--save-every` steps `last.pt` is written; every
+`--eval-every` steps the model is scored on fixed validation crops (val split of objects and photographs:
+mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best. `OUT/log.jsonl` has one
+line per log interval.
+
+Guidance simulation per sample: 45 % box only, 20 % the 4 extreme points, 35 % 1-2 random positive and
+0-2 negative clicks; then, with probability 0.6, 1-3 rounds of "predict without gradients, add the RITM
+click on the largest error, feed the prediction back as the previous mask".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from paintgan.inference.segment import geometry as geo
+from paintgan.inference.segment.clickmaps import guidance, next_click
+from paintgan.training.segment_data import CropGenerator, make_generator
+from paintgan.training.segment_model import MaskNet, warm_start_from_polygon_onnx
+
+Clicks = dict[str, list[tuple[float, float]]]
+
+
+def random_clicks(rng: np.random.Generator, gt: np.ndarray) -> Clicks:
+    """Initial guidance for one sample: nothing, extreme points, or a few random clicks."""
+    u = rng.random()
+    out: Clicks = {"pos": [], "neg": [], "ext": []}
+    if u < 0.45:
+        return out
+    if u < 0.65:
+        ext = geo.extreme_points(gt) + rng.normal(0, 1.0, (4, 2))
+        out["ext"] = [tuple(p) for p in ext]
+        return out
+    d = cv2.distanceTransform(np.pad(gt, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    inside = np.flatnonzero(d > min(3.0, d.max() * 0.5))
+    for _ in range(int(rng.integers(1, 3))):
+        if len(inside):
+            y, x = divmod(int(rng.choice(inside)), gt.shape[1])
+            out["pos"].append((float(x), float(y)))
+    dout = cv2.distanceTransform((~gt).astype(np.uint8), cv2.DIST_L2, 5)
+    outside = np.flatnonzero(dout > 4)
+    for _ in range(int(rng.integers(0, 3))):
+        if len(outside):
+            y, x = divmod(int(rng.choice(outside)), gt.shape[1])
+            out["neg"].append((float(x), float(y)))
+    return out
+
+
+def make_input(crops: np.ndarray, clicks: Sequence[Clicks], prev: np.ndarray | None) -> torch.Tensor:
+    """(B, 7, S, S) float tensor from uint8 crops (B, S, S, 3), click lists and previous masks (B, S, S)."""
+    s = crops.shape[1]
+    maps = np.stack(
+        [
+            guidance(c["pos"], c["neg"], c["ext"], None if prev is None else prev[i], s)
+            for i, c in enumerate(clicks)
+        ]
+    )
+    rgb = crops.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+    return torch.from_numpy(np.concatenate([rgb, maps], axis=1))
+
+
+def simulate(
+    net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: list[Clicks], rounds: int
+) -> np.ndarray | None:
+    """`rounds` of predict -> RITM click -> feed back (no gradients); returns the last prediction."""
+    prev = None
+    for _ in range(rounds):
+        with torch.no_grad():
+            prob = torch.sigmoid(net(make_input(crops, clicks, prev)))[:, 0].numpy()
+        for i in range(len(clicks)):
+            c = next_click(prob[i] > 0.5, gts[i])
+            if c is not None:
+                clicks[i]["pos" if c[2] else "neg"].append((c[0], c[1]))
+        prev = prob
+    return prev
+
+
+def losses(net: MaskNet, x: torch.Tensor, gt: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+    logits, aux = net.forward_all(x)
+    bce = F.binary_cross_entropy_with_logits(logits, gt)
+    p = torch.sigmoid(logits)
+    inter = (p * gt).sum((1, 2, 3))
+    dice = 1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + gt.sum((1, 2, 3)) + 1)
+    gt4 = F.interpolate(gt, size=aux.shape[-2:], mode="area")
+    aux_l = F.binary_cross_entropy_with_logits(aux, gt4)
+    total = bce + dice.mean() + 0.3 * aux_l
+    return total, {"bce": bce.item(), "dice": dice.mean().item(), "aux": aux_l.item()}
+
+
+def batch(gen: CropGenerator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [gen.sample() for _ in range(n)]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def iou_batch(prob: np.ndarray, gts: np.ndarray) -> np.ndarray:
+    pred = prob > 0.5
+    inter = np.logical_and(pred, gts).sum((1, 2))
+    union = np.logical_or(pred, gts).sum((1, 2))
+    return inter / np.maximum(union, 1)
+
+
+def evaluate(net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: int = 3) -> dict[str, float]:
+    """mIoU from the box alone and after `clicks` RITM clicks on fixed validation crops."""
+    net.eval()
+    out: dict[str, float] = {}
+    try:
+        cl: list[Clicks] = [{"pos": [], "neg": [], "ext": []} for _ in range(len(crops))]
+        prev = None
+        for k in range(clicks + 1):
+            with torch.no_grad():
+                prob = torch.sigmoid(net(make_input(crops, cl, prev)))[:, 0].numpy()
+            out[f"miou_{k}"] = float(iou_batch(prob, gts).mean())
+            for i in range(len(cl)):
+                c = next_click(prob[i] > 0.5, gts[i])
+                if c is not None:
+                    cl[i]["pos" if c[2] else "neg"].append((c[0], c[1]))
+            prev = prob
+    finally:
+        net.train()
+    return out
+
+
+def save(path: Path, net: MaskNet, opt: torch.optim.Optimizer, step: int, extra: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step, **extra}, tmp)
+    os.replace(tmp, path)
+
+
+def train(args: argparse.Namespace) -> int:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    net = MaskNet()
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, best = 0, -1.0
+    last = out / "last.pt"
+    if last.exists():
+        ck = torch.load(last, map_location="cpu", weights_only=False)
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, best = int(ck["step"]), float(ck.get("best", -1.0))
+        print(f"resumed from {last} at step {step} (best val {best:.4f})", flush=True)
+    elif args.init_onnx and Path(args.init_onnx).exists():
+        n = warm_start_from_polygon_onnx(net, args.init_onnx)
+        print(f"warm start: {n} encoder tensors from {args.init_onnx}", flush=True)
+    for g in opt.param_groups:
+        g["lr"] = args.lr
+    seed = args.seed * 100003 + step  # a resumed run sees new samples
+    gen = make_generator("train", seed, args.objects, args.backgrounds)
+    vgen = make_generator("val", 12345, args.objects, args.backgrounds)
+    vcrops, vgts = batch(vgen, args.val_count)
+    rng = np.random.default_rng(seed)
+    t_start = time.time()
+    end = step + args.steps
+    acc: dict[str, float] = {}
+    while step < end:
+        if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
+            break
+        crops, gts = batch(gen, args.batch)
+        clicks = [random_clicks(rng, g) for g in gts]
+        prev = None
+        if rng.random() < 0.6:
+            prev = simulate(net, crops, gts, clicks, int(rng.integers(1, 4)))
+        warm = min(1.0, (step + 1) / 200) if step < 200 else 1.0
+        for g in opt.param_groups:
+            g["lr"] = args.lr * warm
+        x = make_input(crops, clicks, prev)
+        y = torch.from_numpy(gts.astype(np.float32))[:, None]
+        loss, parts = losses(net, x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        step += 1
+        for k, v in {"loss": loss.item(), **parts}.items():
+            acc[k] = acc.get(k, 0.0) + v
+        if step % args.log_every == 0:
+            rec = {k: round(v / args.log_every, 4) for k, v in acc.items()}
+            rec.update(step=step, minutes=round((time.time() - t_start) / 60, 2))
+            acc = {}
+            print(json.dumps(rec), flush=True)
+            with open(out / "log.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps(rec) + "\n")
+        if step % args.eval_every == 0 or step == end:
+            ev = evaluate(net, vcrops, vgts)
+            score = ev["miou_0"] + ev["miou_3"]
+            if score > best:
+                best = score
+                save(out / "best.pt", net, opt, step, {"best": best, "val": ev})
+            print(json.dumps({"step": step, "val": ev, "best": round(best, 4)}), flush=True)
+            with open(out / "log.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"step": step, "val": ev}) + "\n")
+        if step % args.save_every == 0 or step == end:
+            save(last, net, opt, step, {"best": best})
+    save(last, net, opt, step, {"best": best})
+    print(f"stopped at step {step}", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m paintgan.training.segment_train", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument("--out", default="checkpoints/segment")
+    ap.add_argument("--steps", type=int, default=100000, help="steps to add in this run")
+    ap.add_argument(
+        "--max-minutes", type=float, default=0.0, help="stop after this many minutes (0: no limit)"
+    )
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init-onnx", default="models/polygon/encoder.onnx")
+    ap.add_argument("--objects", default="/usr/share/openclipart/png")
+    ap.add_argument("--backgrounds", default="/usr/share/wallpapers")
+    ap.add_argument("--val-count", type=int, default=160)
+    ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--save-every", type=int, default=50)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    return train(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

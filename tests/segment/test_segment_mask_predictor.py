@@ -1,0 +1,121 @@
+"""PolygonPredictor on a tiny mask model the test makes: adaptive polygons, clicks, drags, inputs, boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paintgan.errors import PaintGANError
+from paintgan.inference.segment import SegmentResult
+from paintgan.segment import BoxError, PolygonPredictor
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_mask_dir):
+    return PolygonPredictor(tiny_mask_dir, device="cpu")
+
+
+def _inside(poly, shape):
+    h, w = shape[:2]
+    return (
+        np.all(poly[:, 0] >= 0)
+        and np.all(poly[:, 1] >= 0)
+        and np.all(poly[:, 0] <= w - 1)
+        and np.all(poly[:, 1] <= h - 1)
+    )
+
+
+def test_kind_and_adaptive_polygon(predictor, scene):
+    assert predictor.kind == "mask" and predictor.num_points == 0
+    poly = predictor.predict(scene["image"], scene["box"])
+    assert poly.ndim == 2 and poly.shape[1] == 2 and len(poly) >= 3 and poly.dtype == np.float64
+    assert _inside(poly, scene["image"].shape)
+    t = predictor.last_timings
+    assert {"model_ms", "polygon_ms", "predict_ms"} <= set(t)
+
+
+def test_predict_clicks_returns_polygons_and_mask(predictor, scene):
+    img, box = scene["image"], scene["box"]
+    res = predictor.predict_clicks(img, box, [(150.0, 100.0)], [(100.0, 50.0)])
+    assert isinstance(res, SegmentResult)
+    assert res.mask.shape == img.shape[:2] and res.mask.dtype == bool
+    assert len(res.polygons) >= 1 and all(len(p) >= 3 for p in res.polygons)
+    assert np.array_equal(np.asarray(res), res.polygons[0])
+    with pytest.raises(PaintGANError, match="clicks"):
+        predictor.predict_clicks(img, box, [(1.0, 2.0, 3.0)], [])
+
+
+def test_clicks_change_the_model_input_where_placed(predictor, scene, monkeypatch):
+    seen = []
+    real = predictor.model.run
+    monkeypatch.setattr(
+        predictor.model,
+        "run",
+        lambda inputs, role="model": (seen.append(inputs["input"].copy()), real(inputs, role))[1],
+    )
+    predictor.clear_cache()
+    predictor.predict_clicks(scene["image"], scene["box"], [(150.0, 100.0)], [])
+    predictor.predict_clicks(scene["image"], scene["box"], [(150.0, 100.0)], [(100.0, 50.0)])
+    x0, x1 = seen
+    assert x0.shape == (1, 7, 128, 128)
+    # the box centre (150, 100) is the crop centre: the positive map peaks there
+    assert np.unravel_index(np.argmax(x0[0, 3]), (128, 128)) in {(63, 63), (63, 64), (64, 63), (64, 64)}
+    assert x0[0, 4].max() == 0 and x1[0, 4].max() > 0.99  # the negative click arrives in its channel
+    assert x1[0, 6].max() > 0  # the second click continues from the first mask (RITM)
+
+
+def test_refine_keeps_fixed_points_exactly(predictor, scene):
+    img, box = scene["image"], scene["box"]
+    poly = predictor.predict(img, box)
+    fixed = {
+        0: (123.456789, 61.0000001),
+        len(poly) // 2: (poly[len(poly) // 2, 0] + 9.5, poly[len(poly) // 2, 1]),
+    }
+    out = predictor.refine(img, box, poly, fixed)
+    for x, y in fixed.values():
+        assert np.any((out[:, 0] == x) & (out[:, 1] == y))  # exactly
+    assert set(predictor.last_fixed.values()) == set(fixed.values())
+    for i, (x, y) in predictor.last_fixed.items():
+        assert out[i, 0] == x and out[i, 1] == y
+    assert np.array_equal(predictor.refine(img, box, poly, {}), poly)
+    with pytest.raises(PaintGANError, match="out of range"):
+        predictor.refine(img, box, poly, {len(poly) + 5: (1.0, 2.0)})
+
+
+def test_predict_extreme(predictor, scene):
+    e = np.array([[100.0, 100.0], [150.0, 50.0], [200.0, 100.0], [150.0, 150.0]])
+    out = predictor.predict_extreme(scene["image"], e)
+    assert len(out) >= 3 and _inside(out, scene["image"].shape)
+
+
+def test_box_at_the_image_border(predictor, scene):
+    img = scene["image"]
+    for box in [(-40.0, -30.0, 60.0, 70.0), (250.0, 150.0, 340.0, 230.0), (0.0, 0.0, 299.0, 199.0)]:
+        poly = predictor.predict(img, box)
+        assert len(poly) >= 3 and _inside(poly, img.shape)
+
+
+@pytest.mark.parametrize("box", [(10, 10, 13, 50), (20, 20, 22.5, 22.5), (1000, 1000, 1100, 1100)])
+def test_tiny_and_outside_boxes_raise_clear_errors(predictor, scene, box):
+    with pytest.raises(BoxError) as info:
+        predictor.predict(scene["image"], box)
+    msg = str(info.value)
+    assert "\n" not in msg and ("too small" in msg or "outside" in msg)
+    if box[2] - box[0] < 4:
+        assert "at least 4 px" in msg
+
+
+def test_16bit_gray_rgba_and_float_inputs_match_uint8(predictor, scene):
+    img, box = scene["image"], scene["box"]
+    gray8 = img[..., 0]
+    ref_rgb = predictor.predict(img, box)
+    ref_gray = predictor.predict(np.repeat(gray8[..., None], 3, axis=2), box)
+    rgba = np.concatenate([img, np.full((*img.shape[:2], 1), 77, np.uint8)], axis=2)
+    assert np.array_equal(predictor.predict(rgba, box), ref_rgb)
+    assert np.array_equal(predictor.predict(img.astype(np.uint16) * 257, box), ref_rgb)
+    assert np.array_equal(predictor.predict(img.astype(np.float32) / 255.0, box), ref_rgb)
+    assert np.array_equal(predictor.predict(gray8, box), ref_gray)
+    assert np.array_equal(predictor.predict(gray8[..., None], box), ref_gray)
+    assert np.array_equal(predictor.predict(gray8.astype(np.uint16) * 257, box), ref_gray)
+    with pytest.raises(PaintGANError, match="dtype"):
+        predictor.predict(img.astype(np.int32), box)
