@@ -7,7 +7,9 @@ LabelMe JSON beside every 4th one, then measures
 - open_s: `DatasetFolder(folder)` — list the folder (budget ≤ 1 s for 10,000 images), cold (first call)
   and the median of 5 warm calls;
 - status_page_ms: statuses of the first 50 rows (what a file list shows first), JSONs read lazily;
-- status_all_s: every status (what a label filter over the whole folder costs).
+- status_all_s: every status (what a label filter over the whole folder costs);
+- export_coco_s / export_yolo_s: exporting the labelled images (COCO with `labelled_only`, since the fake
+  images have no header to read sizes from).
 """
 
 from __future__ import annotations
@@ -58,11 +60,23 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         labelled = len(ds.labelled())
         all_s = time.perf_counter() - t0
+        from paintgan.io.coco import export_coco
+        from paintgan.io.yolo import export_yolo
+
+        t0 = time.perf_counter()
+        rep = export_coco(folder, folder.parent / f"{folder.name}_instances.json", labelled_only=True)
+        coco_s = time.perf_counter() - t0
+        assert rep.images == labelled, rep.summary()
+        t0 = time.perf_counter()
+        export_yolo(folder, folder / "yolo")
+        yolo_s = time.perf_counter() - t0
+        (folder.parent / f"{folder.name}_instances.json").unlink()
     print(json.dumps({
         "images": args.images, "open_s_cold": round(cold, 3),
         "open_s_warm_median": round(statistics.median(warm), 3),
         "budget_open_s": 1.0, "status_page_ms": round(page_ms, 1), "status_all_s": round(all_s, 2),
-        "labelled": labelled,
+        "labelled": labelled, "export_coco_s": round(coco_s, 2), "export_yolo_s": round(yolo_s, 2),
+        "coco_annotations": rep.annotations,
     }))
     return 0
 

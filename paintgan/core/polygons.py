@@ -116,6 +116,8 @@ def clip_polygon(points: Points, width: float, height: float) -> np.ndarray:
     """The polygon clipped to the image [0, width] × [0, height] (Sutherland–Hodgman; exact for convex
     clip windows). May return fewer than 3 points when the polygon lies outside."""
     out = as_points(points)
+    if len(out) and out.min() >= 0.0 and (out[:, 0] <= width).all() and (out[:, 1] <= height).all():
+        return out  # already inside (the common case): nothing to clip
     # each clip edge: keep points where coord*sign <= limit*sign
     for axis, limit, keep_below in ((0, 0.0, False), (0, float(width), True),
                                     (1, 0.0, False), (1, float(height), True)):
