@@ -58,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--append", action="store_true",
                    help="add the new shapes to the existing LabelMe file (its other shapes and fields kept)")
     p.add_argument("--force", action="store_true", help="replace an existing LabelMe file")
-    p.add_argument("--model", default="polygon", help="model name or folder (default: polygon)")
+    p.add_argument(
+        "--model", default="segment", help="model name or folder (default: segment, else polygon)"
+    )
     p.add_argument("--device", default="auto", help=_DEVICE_HELP)
     p.set_defaults(func=cmd_segment)
 
@@ -95,7 +97,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         existing = read_labelme(out, image_path=args.image, image_size=(img.height, img.width))
     pred = (
         PolygonPredictor.default(args.device)
-        if args.model == "polygon"
+        if args.model == "segment"
         else PolygonPredictor(args.model, args.device)
     )
     polys = [pred.predict(rgb, box) for box in boxes] + [pred.predict_extreme(rgb, pts) for pts in extremes]
