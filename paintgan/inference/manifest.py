@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from paintgan.errors import ModelError
+from paintgan.io.jsonfile import read_json_object
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -315,16 +316,7 @@ def load_manifest(model_dir: str | os.PathLike[str]) -> Manifest:
     """Read and validate `<model_dir>/manifest.json`."""
     path = Path(model_dir) / MANIFEST_NAME
     src = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _err(src, "manifest missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _err(src, f"cannot read manifest ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _err(src, f"malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    data = read_json_object(path, what="manifest", fail=lambda problem, _kind: _err(src, problem))
     return parse_manifest(data, src)
 
 

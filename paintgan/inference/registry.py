@@ -28,6 +28,7 @@ from paintgan.errors import InferenceError, ModelError, one_line
 from paintgan.inference import manifest as mf
 from paintgan.inference.manifest import Manifest, TensorSpec
 from paintgan.inference.paths import model_search_path, user_cache_dir, user_models_dir
+from paintgan.io.jsonfile import read_json_object_or_none
 
 FEATURE_NAMES = {
     "colorize": "Colorization",
@@ -90,12 +91,9 @@ class ModelInfo:
 
 def _guess_task(folder: Path) -> str | None:
     """Best-effort task of a model whose manifest is broken (for the unavailable message)."""
-    try:
-        data = json.loads((folder / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
-        task = data.get("task") if isinstance(data, dict) else None
-        return task if isinstance(task, str) and task else None
-    except (OSError, ValueError):
-        return None
+    data = read_json_object_or_none(folder / mf.MANIFEST_NAME)
+    task = data.get("task") if data is not None else None
+    return task if isinstance(task, str) and task else None
 
 
 # --------------------------------------------------------------------------------------- checksum cache
@@ -113,11 +111,7 @@ class ChecksumCache:
         return self._path or (user_cache_dir() / "checksums.json")
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return read_json_object_or_none(self.path) or {}
 
     def sha256(self, file: Path) -> str:
         st = file.stat()

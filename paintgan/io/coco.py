@@ -34,10 +34,10 @@ from paintgan.core.annotations import Shape, ShapeError
 from paintgan.errors import FormatError, ImageReadError, SaveError
 from paintgan.io.atomic import atomic_write, os_error_reason
 from paintgan.io.dataset import DatasetFolder
+from paintgan.io.jsonfile import read_json_object
 from paintgan.io.labelme import (
     LabelMeError,
     LabelMeFile,
-    loads_strict,
     read_labelme,
     relative_image_path,
     write_labelme,
@@ -187,17 +187,8 @@ def export_coco(folder: str | os.PathLike[str], out_path: str | os.PathLike[str]
 
 # ------------------------------------------------------------------------------------- import
 def _coco_body(path: Path) -> dict[str, Any]:
-    try:
-        if not path.is_file():
-            raise FormatError(f"Cannot open {path}: not a regular file")
-        if path.stat().st_size > MAX_COCO_BYTES:
-            raise FormatError(f"Cannot open {path}: larger than {MAX_COCO_BYTES >> 30} GB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FormatError(f"Cannot open {path}: {os_error_reason(exc)}") from None
-    body = loads_strict(data, str(path), max_depth=16)
-    if not isinstance(body, dict):
-        raise FormatError(f"{path}: COCO instances must be a JSON object")
+    body = read_json_object(path, what="COCO instances file", max_bytes=MAX_COCO_BYTES, max_depth=16,
+                            allow_nan=False, fail=lambda message, _kind: FormatError(f"{path}: {message}"))
     for key in ("images", "annotations", "categories"):
         if not isinstance(body.get(key, []), list):
             raise FormatError(f"{path}: “{key}” must be a list")

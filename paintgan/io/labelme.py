@@ -29,6 +29,7 @@ from typing import Any
 from paintgan.core.annotations import AnnotationLayer, Shape, ShapeError
 from paintgan.errors import FormatError
 from paintgan.io.atomic import atomic_write, os_error_reason
+from paintgan.io.jsonfile import Fail, loads_json, read_json_object
 
 LABELME_VERSION = "5.4.1"
 SUPPORTED_MAJOR = 5
@@ -128,41 +129,24 @@ def save_polygons(
 
 
 # ------------------------------------------------------------------------------------- reading
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _depth_ok(obj: Any, limit: int) -> bool:
-    stack = [(obj, 1)]
-    while stack:
-        o, d = stack.pop()
-        if d > limit:
-            return False
-        if isinstance(o, dict):
-            stack.extend((v, d + 1) for v in o.values())
-        elif isinstance(o, list):
-            stack.extend((v, d + 1) for v in o if isinstance(v, dict | list))
-    return True
-
-
-def loads_strict(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON bytes refusing NaN/Infinity and nesting deeper than `max_depth` (LabelMeError)."""
-    try:
-        body = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant)
-    except RecursionError:
-        raise LabelMeError(f"{name}: the JSON is nested too deeply") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise LabelMeError(f"{name} is not valid JSON: {exc}") from None
-    if not _depth_ok(body, max_depth):
-        raise LabelMeError(f"{name}: the JSON is nested deeper than {max_depth} levels")
-    return body
+def _fail_for(name: str) -> Fail:
+    """`jsonfile`'s refusals as LabelMeErrors naming the file."""
+    def fail(message: str, kind: str) -> LabelMeError:
+        where = f"Cannot open {name}" if kind == "unreadable" else name
+        return LabelMeError(f"{where}: {message}", kind)
+    return fail
 
 
 def parse_labelme(data: bytes, name: str = "LabelMe file") -> LabelMeFile:
     """Parse LabelMe JSON bytes; LabelMeError naming `name` and the field."""
-    body = loads_strict(data, name)
+    body = loads_json(data, "LabelMe file", _fail_for(name), max_depth=MAX_DEPTH, allow_nan=False)
     if not isinstance(body, dict):
         raise LabelMeError(f"{name}: a LabelMe file must hold a JSON object")
+    return labelme_from_object(body, name)
+
+
+def labelme_from_object(body: dict[str, Any], name: str = "LabelMe file") -> LabelMeFile:
+    """A parsed LabelMe JSON object, validated; LabelMeError naming `name` and the field."""
     version = body.get("version", LABELME_VERSION)
     if not isinstance(version, str):
         raise LabelMeError(f"{name}: “version” must be a string")
@@ -204,15 +188,9 @@ def read_labelme(path: str | os.PathLike[str], *, image_path: str | os.PathLike[
     that describes another image ("other-image"): its imagePath names a different file, or its recorded
     size differs."""
     p = Path(path)
-    try:
-        if not p.is_file():
-            raise LabelMeError(f"Cannot open {p}: not a regular file", "unreadable")
-        if p.stat().st_size > MAX_LABELME_BYTES:
-            raise LabelMeError(f"Cannot open {p}: larger than {MAX_LABELME_BYTES >> 20} MB", "corrupt")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise LabelMeError(f"Cannot open {p}: {os_error_reason(exc)}", "unreadable") from None
-    f = parse_labelme(data, str(p))
+    body = read_json_object(p, what="LabelMe file", fail=_fail_for(str(p)), max_bytes=MAX_LABELME_BYTES,
+                            max_depth=MAX_DEPTH, allow_nan=False)
+    f = labelme_from_object(body, str(p))
     if image_path is not None and f.image_path:
         recorded = f.image_path.replace("\\", "/").rsplit("/", 1)[-1]
         if recorded != Path(image_path).name:

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 from paintgan.core.document import Document
 from paintgan.errors import SaveError
 from paintgan.io.atomic import atomic_write, clean_stale_temps
+from paintgan.io.jsonfile import read_json_object_or_none
 from paintgan.io.ora import write_ora
 
 LOCK_NAME = "lock"
@@ -254,13 +255,7 @@ def _entry(ora: Path) -> RecoveryEntry | None:
         return None
     if not ora.is_file() or ora.is_symlink() or st.st_size == 0:
         return None
-    meta: dict[str, Any] = {}
-    meta_path = ora.with_suffix(".json")
-    with contextlib.suppress(OSError, ValueError, RecursionError):
-        if meta_path.is_file() and meta_path.stat().st_size <= MAX_META_BYTES:
-            loaded = json.loads(meta_path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                meta = loaded
+    meta = read_json_object_or_none(ora.with_suffix(".json"), max_bytes=MAX_META_BYTES) or {}
 
     def num(key: str, default: float) -> float:
         v = meta.get(key)

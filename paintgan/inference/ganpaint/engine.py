@@ -16,7 +16,6 @@ z -> features is cached per seed, so a stroke update runs only features -> image
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections import OrderedDict
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from paintgan.errors import ModelError, PaintGANError
+from paintgan.io.jsonfile import read_json_object
 
 DISSECTION_NAME = "dissection.json"
 INTENSITY_UNITS = {"low": 4, "medium": 10, "high": 15}
@@ -116,14 +116,8 @@ class Dissection:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Dissection:
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ModelError(f"cannot read dissection: {exc.strerror} ({p})") from None
-        except ValueError as exc:
-            raise ModelError(f"dissection is not valid JSON: {exc} ({p})") from None
-        if not isinstance(data, dict):
-            raise ModelError(f"dissection is not a JSON object ({p})")
+        data = read_json_object(p, what="dissection",
+                                fail=lambda problem, _kind: ModelError(f"{problem} ({p})"))
         return cls(data, str(p))
 
 
