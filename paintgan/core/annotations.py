@@ -34,6 +34,7 @@ import numpy as np
 from paintgan.core import polygons as geo
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import Layer, LayerState, layer_kind
+from paintgan.errors import FormatError
 
 RGB = tuple[int, int, int]
 SHAPE_TYPES = ("polygon", "rectangle", "point", "linestrip")
@@ -413,7 +414,10 @@ class AnnotationLayer(Layer):
         layer._apply_common(state.props)
         blob = state.blobs.get(STATE_BLOB)
         if blob:
-            parse_state_blob(layer, blob)
+            try:
+                parse_state_blob(layer, blob)
+            except ShapeError as exc:  # a user-facing one-line error, not a traceback
+                raise FormatError(f"annotation layer “{layer.name[:60]}”: {exc}") from None
         return layer
 
     def copy(self) -> AnnotationLayer:
@@ -436,8 +440,11 @@ def parse_state_blob(layer: AnnotationLayer, blob: bytes) -> None:
         raise ShapeError(f"annotations.json is not valid JSON ({exc})") from None
     if not isinstance(body, dict) or not isinstance(body.get("shapes", []), list):
         raise ShapeError("annotations.json must be an object with a “shapes” list")
-    if int(body.get("version", 1)) > FORMAT:
-        raise ShapeError(f"annotations.json is format {body.get('version')}, newer than this PaintGAN reads")
+    version = body.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ShapeError("annotations.json has no valid format version")
+    if version > FORMAT:
+        raise ShapeError(f"annotations.json is format {version}, newer than this PaintGAN reads")
     shapes = []
     for i, d in enumerate(body.get("shapes", [])):
         try:

@@ -169,3 +169,15 @@ def test_translate_moves_points() -> None:
     layer = AnnotationLayer(shapes=[make_shape("polygon", SQUARE)])
     layer.translate(-10, 5)
     assert layer.shapes[0].bbox() == (0.0, 15.0, 20.0, 35.0)
+
+
+@pytest.mark.parametrize("blob", [
+    b"{", b'{"shapes": [{"points": [[0, NaN]]}]}', b'{"version": 99, "shapes": []}', b'{"version": "x"}',
+    b'{"shapes": [{"points": [[0, 0]], "shape_type": "polygon"}]}', b"[]", b"\xff\xfe"])
+def test_bad_state_blob_is_a_user_error(blob: bytes) -> None:
+    from paintgan.errors import PaintGANError
+
+    state = LayerState("annotations", {"name": "Ann"}, None, (0, 0), {}, {"annotations.json": blob})
+    with pytest.raises(PaintGANError) as info:
+        layer_from_state(state)
+    assert "Ann" in str(info.value) and "\n" not in str(info.value)
