@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
-from paintgan.errors import PaintGANError
+from paintgan.errors import PaintGANError, one_line
 from paintgan.gui.session import DocumentSession
 from paintgan.io.recovery import Cancelled, RecoveryEntry, RecoveryStore
 from paintgan.io.snapshot import snapshot_document
@@ -212,7 +212,7 @@ class AutosaveManager(QObject):
         except PaintGANError as exc:
             error = str(exc)
         except Exception as exc:
-            error = f"Autosave failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            error = f"Autosave failed: {one_line(exc, with_type=True)}"
         if not self._closed:
             self._job_done.emit((uid, revision, error))
 

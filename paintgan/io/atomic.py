@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from paintgan.errors import SaveError
+from paintgan.errors import SaveError, one_line
 
 Writer = Callable[[BinaryIO], object]
 
@@ -220,6 +220,5 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryv
             raise
         if isinstance(exc, OSError):
             raise SaveError(f"Cannot save to {display}: {os_error_reason(exc)}") from exc
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SaveError(f"Cannot save to {display}: {reason}") from exc
+        raise SaveError(f"Cannot save to {display}: {one_line(exc)}") from exc
     _fsync_dir(folder)
