@@ -73,12 +73,16 @@ class Shape:
         object.__setattr__(self, "label", str(self.label))
         object.__setattr__(self, "shape_type", str(self.shape_type or "polygon"))
         object.__setattr__(self, "description", "" if self.description is None else str(self.description))
-        object.__setattr__(self, "flags", dict(self.flags or {}))
-        object.__setattr__(self, "extra", dict(self.extra or {}))
+        for name in ("flags", "extra"):
+            value = getattr(self, name) or {}
+            if not isinstance(value, Mapping):
+                raise ShapeError(f"{name} must be a mapping, got {type(value).__name__}")
+            object.__setattr__(self, name, dict(value))
         if self.group_id is not None:
-            if isinstance(self.group_id, bool) or not float(self.group_id).is_integer():
-                raise ShapeError(f"group_id must be an integer or null, got {self.group_id!r}")
-            object.__setattr__(self, "group_id", int(self.group_id))
+            gid = self.group_id
+            if isinstance(gid, bool) or not isinstance(gid, int | float) or not float(gid).is_integer():
+                raise ShapeError(f"group_id must be an integer or null, got {gid!r}")
+            object.__setattr__(self, "group_id", int(gid))
         need = MIN_POINTS.get(self.shape_type, 1)
         if len(pts) < need:
             raise ShapeError(f"a {self.shape_type} needs at least {need} points, got {len(pts)}")
