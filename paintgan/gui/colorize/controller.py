@@ -232,7 +232,7 @@ class ColorizeController(ModelController):
             if cached is not None and cached[0] == version and cached[1] is px and cached[2] != "auto":
                 kind = cached[2]
             else:
-                from paintgan.inference.colorize.engine import detect_input_kind
+                from paintgan.inference.colorize.pixels import detect_input_kind
 
                 kind = detect_input_kind(px)
         self._sources[layer.id] = (version, px, kind)
