@@ -235,7 +235,7 @@ def test_refused_json_kept_until_confirmed(window: MainWindow, folder: Path, lab
     assert asked and "newer" in asked[0]
     assert json.loads(bad.read_text())["version"] == "99.0.0"  # untouched
     monkeypatch.setattr(dataset_mod, "ask_overwrite", lambda parent, text: True)
-    assert ctl.save_now()
+    assert ctl.flush()
     assert (folder / "img02.json.bak").exists()
     assert json.loads((folder / "img02.json.bak").read_text())["version"] == "99.0.0"
     assert len(read_labelme(bad).shapes) == 1
@@ -257,3 +257,29 @@ def test_name_and_label_filter(window: MainWindow, folder: Path, labels: list[st
     panel.label_filter.setCurrentText("square")
     panel.apply_filter()
     assert [panel.model.dataset.name(i) for i in panel.model.rows] == ["img01.png"]
+
+
+def test_autosave_after_edit_and_export(window: MainWindow, folder: Path, labels: list[str],
+                                        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    open_folder(window, folder)
+    ctl = window.annotate.controller
+    labels.append("ellipse")
+    key(window, Qt.Key.Key_W)
+    cx, cy, rx, ry = ELLIPSE
+    box_drag(window, cx - rx - 4, cy - ry - 4, cx + rx + 4, cy + ry + 4)
+    assert ctl.dataset.status(0).state == "edited"
+    js = folder / "img01.json"
+    # no explicit save: the debounced autosave writes on the save thread and the status follows
+    qtbot.waitUntil(lambda: js.exists() and ctl.dataset.status(0).state == "labelled", timeout=5000)
+    assert [s.label for s in read_labelme(js).shapes] == ["ellipse"]
+    assert not window.session.modified
+
+    from paintgan.gui.annotate.export import run_export
+
+    report = run_export(window.annotate, "coco", tmp_path / "instances.json")
+    assert report is not None and report.annotations == 1
+    body = json.loads((tmp_path / "instances.json").read_text())
+    assert [c["name"] for c in body["categories"]] == ["ellipse"]
+    assert body["annotations"][0]["area"] == pytest.approx(np.pi * rx * ry, rel=0.2)
+    report = run_export(window.annotate, "yolo", tmp_path / "yolo")
+    assert report is not None and (tmp_path / "yolo" / "classes.txt").read_text().split() == ["ellipse"]

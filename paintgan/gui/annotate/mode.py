@@ -282,8 +282,7 @@ class AnnotateMode(QObject):
         return self.in_dataset()
 
     def save(self) -> bool:
-        self.controller._timer.stop()
-        return self.controller.save_now()
+        return self.controller.flush()
 
     def shutdown(self) -> None:
         self.controller.shutdown()

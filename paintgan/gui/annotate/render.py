@@ -4,10 +4,13 @@ Why it is built this way (measured on the 2-core CI machine, 1,000 polygons of 4
 - Building a QPolygonF from Python points costs ~95 ms per 1,000 shapes; `qpolygon()` fills it from numpy
   through QDataStream (~14 ms) and the result is cached per shape until the shape changes.
 - Drawing 1,000 antialiased 1-px outlines costs ~12 ms, aliased hairlines ~3 ms; pens wider than 1 px
-  cost 45-600 ms. So outlines are one merged cosmetic path per colour, drawn twice offset by a pixel
-  (a 2-px line), antialiased only up to `AA_LIMIT` visible shapes, built in *view
-  coordinates up to a translation* (the zoom/rotation part of the view), cached until the zoom, rotation,
-  the shapes or the set of visible shapes change: panning only translates the painter.
+  cost 45-600 ms. So outlines are one merged cosmetic path per colour (antialiased and drawn twice,
+  offset by a pixel, for a 2-px line up to `AA_LIMIT` visible shapes; aliased hairlines above), built in
+  *view coordinates up to a translation* (the zoom/rotation part of the view) and cached until the zoom,
+  rotation, the shapes or the set of visible shapes change: panning only translates the painter.
+- Those outlines are rendered into an image for the current view (keyed by view, visible shapes and
+  their versions) that later frames blit: repaints while editing one shape cost a blit plus that shape,
+  because the selected and hovered shapes are left out of the image and drawn live.
 - Only shapes whose bounding box meets the exposed area are drawn (numpy test over all boxes).
 - Fills and vertex handles are drawn only for the selected and hovered shapes (as labelme does).
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
 from paintgan.gui.view_transform import ViewTransform
 
@@ -96,12 +99,15 @@ class ShapeRenderer:
     def __init__(self) -> None:
         self.items: list[RenderItem] = []
         self._boxes = np.zeros((0, 4), np.float64)
+        self._tokens = np.zeros(0, np.int64)  # per item: changes when its points or colour change
         self._linear: tuple[float, float, float, float] | None = None
         # (key, version) -> polygon in view coordinates without the translation
         self._view_polys: dict[tuple[Hashable, int], QPolygonF] = {}
         self._merged: dict[tuple[int, int, int], QPainterPath] = {}
         self._merged_key: bytes | None = None
-        self.stats = {"drawn": 0, "rebuilt": 0}
+        self._image: QImage | None = None  # the outlines drawn for the current view (widget pixels)
+        self._image_key: tuple[object, ...] | None = None
+        self.stats = {"drawn": 0, "rebuilt": 0, "rendered": 0}
 
     def set_items(self, items: Sequence[RenderItem]) -> None:
         """Replace the shapes; items whose (key, version) did not change keep their cached polygons."""
@@ -114,10 +120,10 @@ class ShapeRenderer:
             new.append(it)
         self.items = new
         self._boxes = np.array([it.box() for it in new], np.float64).reshape(-1, 4)
+        self._tokens = np.array([hash((it.version, it.color)) for it in new], np.int64)
         live = {(it.key, it.version) for it in new}
         for k in [k for k in self._view_polys if k not in live]:
             del self._view_polys[k]
-        self._merged_key = None
 
     def visible(self, doc_box: tuple[float, float, float, float], margin: float = 0.0) -> np.ndarray:
         """Indices of items whose bounding box meets `doc_box` (x0, y0, x1, y1)."""
@@ -139,7 +145,11 @@ class ShapeRenderer:
 
     def paint(self, p: QPainter, view: ViewTransform, exposed: QRectF, *, selected: Iterable[int] = (),
               hovered: int | None = None, hidden: Iterable[int] = ()) -> None:
-        """Draw the items. `selected`, `hovered` and `hidden` are item indices."""
+        """Draw the items over `exposed` (the widget rectangle). `selected`, `hovered`, `hidden`: indices.
+
+        The outlines of the shapes that are neither selected nor hovered are drawn once into an image
+        for the current view and blitted on later frames, so a repaint while editing one shape (a vertex
+        drag, a new shape) costs a blit plus that shape."""
         a, b, c, d = view._linear()
         linear = (a, b, c, d)
         if linear != self._linear:
@@ -152,41 +162,64 @@ class ShapeRenderer:
         margin = POINT_RADIUS / max(view.zoom, 1e-6)
         vis = self.visible((area.left(), area.top(), area.right(), area.bottom()), margin)
         hidden_set = set(hidden)
-        if hidden_set:
-            vis = np.array([i for i in vis if int(i) not in hidden_set], np.int64)
-        self.stats["drawn"] = len(vis)
+        sel = [i for i in dict.fromkeys(selected) if 0 <= i < len(self.items) and i not in hidden_set]
+        many = len(sel) > MANY_SELECTED  # select-all of a big image: drawn with the others
+        live = set(sel if not many else []) | ({hovered} if hovered is not None else set())
+        drop = hidden_set | live
+        if drop:
+            vis = vis[~np.isin(vis, np.fromiter(drop, np.int64, len(drop)))]
+        self.stats["drawn"] = len(vis) + len(live)
         lin = QTransform(a, c, b, d, 0.0, 0.0)
+        w, h = max(1, int(exposed.width())), max(1, int(exposed.height()))
+        tokens = self._tokens[vis]
+        key = (linear, round(full.dx(), 3), round(full.dy(), 3), w, h, vis.tobytes(), tokens.tobytes(),
+               tuple(sel) if many else ())
+        if key != self._image_key:
+            self._render_image(vis, lin, full, w, h, sel if many else [])
+            self._image_key = key
+        assert self._image is not None
         p.save()
+        p.drawImage(0, 0, self._image)
         p.setTransform(QTransform.fromTranslate(full.dx(), full.dy()))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        key = vis.tobytes()
+        if hovered is not None and 0 <= hovered < len(self.items) and hovered not in sel \
+                and hovered not in hidden_set:
+            self._emphasise(p, hovered, lin, alpha=50, handles=False)
+        if not many:
+            for i in sel:
+                self._emphasise(p, i, lin, alpha=90, handles=True)
+        p.restore()
+
+    def _render_image(self, vis: np.ndarray, lin: QTransform, full: QTransform, w: int, h: int,
+                      selected: list[int]) -> None:
+        self.stats["rendered"] += 1
+        key = vis.tobytes() + self._tokens[vis].tobytes()
         if key != self._merged_key:
             self._rebuild_merged(vis, lin)
             self._merged_key = key
+        img = self._image
+        if img is None or img.width() != w or img.height() != h:
+            img = self._image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        p = QPainter(img)
         p.setBrush(Qt.BrushStyle.NoBrush)
         # 2-px outlines as two 1-px passes offset by (1, 1): wide pens cost 5-50x more in Qt's raster
         # engine; above AA_LIMIT visible shapes the hairlines are aliased (3 ms instead of 12 ms / 1,000)
         aa = len(vis) <= AA_LIMIT
         p.setRenderHint(QPainter.RenderHint.Antialiasing, aa)
-        for offset in (0.0, 1.0):
+        for offset in ((0.0, 1.0) if aa else (0.0,)):
             p.setTransform(QTransform.fromTranslate(full.dx() + offset, full.dy() + offset))
             for rgb, path in self._merged.items():
                 pen = QPen(QColor(*rgb), 1.0 if aa else 0.0)
                 pen.setCosmetic(True)
                 p.setPen(pen)
                 p.drawPath(path)
-        p.setTransform(QTransform.fromTranslate(full.dx(), full.dy()))
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        sel = [i for i in selected if 0 <= i < len(self.items) and i not in hidden_set]
-        if hovered is not None and 0 <= hovered < len(self.items) and hovered not in sel \
-                and hovered not in hidden_set:
-            self._emphasise(p, hovered, lin, alpha=50, handles=False)
-        many = len(sel) > MANY_SELECTED  # select-all of a big image: fills only, no wide pens
-        if many:
+        if selected:
+            p.setTransform(QTransform.fromTranslate(full.dx(), full.dy()))
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for i in sel:
-            self._emphasise(p, i, lin, alpha=90, handles=not many, width=0.0 if many else 2.0)
-        p.restore()
+            for i in selected:
+                self._emphasise(p, i, lin, alpha=90, handles=False, width=0.0)
+        p.end()
 
     def _rebuild_merged(self, vis: np.ndarray, lin: QTransform) -> None:
         self.stats["rebuilt"] += 1
