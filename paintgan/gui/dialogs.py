@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paintgan.core.blend import BLEND_MODES
 from paintgan.core.layers import Layer
+from paintgan.gui import blend_combo
 
 OPEN_FILTER = "Images and OpenRaster (*.ora *.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp);;All files (*)"
 SAVE_FILTER = "OpenRaster, keeps layers (*.ora);;PNG image, flattened (*.png);;JPEG image, flattened (*.jpg)"
@@ -75,9 +75,8 @@ class LayerPropertiesDialog(QDialog):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(round(layer.opacity * 100))
         self.blend = QComboBox()
-        for key, mode in BLEND_MODES.items():
-            self.blend.addItem(mode.label, key)
-        self.blend.setCurrentIndex(self.blend.findData(layer.blend_mode))
+        blend_combo.fill(self.blend)
+        blend_combo.select(self.blend, layer.blend_mode)
         self.visible = QCheckBox("Visible", checked=layer.visible)
         self.locked = QCheckBox("Locked", checked=layer.locked)
         buttons = QDialogButtonBox(OK_CANCEL)

@@ -17,7 +17,7 @@ def open_document(path: str | os.PathLike[str], notes: list[str] | None = None,
                   max_pixels: int | None = None) -> Document:
     """Open an OpenRaster file or an image (one layer). Conversion notes are appended to `notes`."""
     if Path(path).suffix.lower() in ORA_EXTS:
-        return load_ora(path, max_pixels)
+        return load_ora(path, max_pixels, notes)
     return open_image_document(path, notes, max_pixels)
 
 

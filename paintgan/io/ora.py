@@ -258,6 +258,7 @@ class _Reader:
             if safe is not None and not info.is_dir():  # unsafe names are never used
                 self.entries.setdefault(safe, info)
         self.selected_path: list[int] | None = None
+        self.deep_layers = 0  # layers whose PNG had more than 8 bits per channel
 
     def fail(self, msg: str) -> OraFormatError:
         return OraFormatError(f"Cannot open {self.path}: {msg}")
@@ -350,7 +351,10 @@ class _Reader:
         if not empty:
             data = self.read(entry)
             try:
-                pixels = decode_image(data, entry, self.max_pixels).pixels
+                loaded = decode_image(data, entry, self.max_pixels)
+                pixels = loaded.pixels
+                if "16" in loaded.source_mode or any("8 bits" in n for n in loaded.notes):
+                    self.deep_layers += 1
             except ImageTooLargeError as exc:
                 raise OraTooLargeError(f"Cannot open {self.path}: {what}: {exc}") from None
             except ImageReadError as exc:
@@ -368,8 +372,11 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def load_ora(path: str | os.PathLike[str], max_pixels: int | None = None) -> Document:
-    """Read an OpenRaster file (ours, Krita's, GIMP's, MyPaint's...) into a new Document."""
+def load_ora(path: str | os.PathLike[str], max_pixels: int | None = None, notes: list[str] | None = None
+             ) -> Document:
+    """Read an OpenRaster file (ours, Krita's, GIMP's, MyPaint's...) into a new Document. What the user
+    should be told once about the file (blend modes shown approximately, 16-bit layers made 8-bit) is
+    appended to `notes`."""
     p = Path(path)
     name = str(p)
     limit = pixel_limit() if max_pixels is None else max_pixels
@@ -387,10 +394,10 @@ def load_ora(path: str | os.PathLike[str], max_pixels: int | None = None) -> Doc
     except OSError as exc:
         raise ImageReadError(f"Cannot open {name}: {exc.strerror or exc}") from None
     with z:
-        return _load(z, name, limit)
+        return _load(z, name, limit, notes)
 
 
-def _load(z: zipfile.ZipFile, name: str, limit: int) -> Document:
+def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = None) -> Document:
     r = _Reader(z, name, limit)
     if "mimetype" in r.entries:
         mime = r.read("mimetype", 1024).strip()
@@ -437,6 +444,12 @@ def _load(z: zipfile.ZipFile, name: str, limit: int) -> Document:
         if not isinstance(meta, dict):
             raise r.fail("paintgan/document.json is not a JSON object")
         doc.metadata = meta
+    if notes is not None:
+        approx = approximated_modes(doc)
+        if approx:
+            notes.append(f"Blend modes shown as Normal (kept unchanged when saving): {', '.join(approx)}")
+        if r.deep_layers:
+            notes.append(f"{r.deep_layers} layer(s) with 16 bits per channel were reduced to 8 bits")
     return doc
 
 

@@ -224,8 +224,11 @@ def test_opens_a_file_from_an_independent_writer(tmp_path, rng, make_png):
     ])
     path = tmp_path / "krita-like.ora"
     path.write_bytes(data)
-    doc = load_ora(path)
+    notes: list[str] = []
+    doc = load_ora(path, notes=notes)
     assert (doc.width, doc.height) == (50, 40)
+    # the group's unknown op is not worth a word: a pass-through group's own mode is never used
+    assert len(notes) == 1 and "16 bits" in notes[0]
     names = [c.name for c in doc.root.children]
     assert names == ["Bottom", "Folder", "Top"]  # children[0] is the bottom
     bottom_l, folder, top_l = doc.root.children

@@ -243,8 +243,10 @@ def test_resaving_a_krita_file_keeps_every_op_isolation_and_unknown_attribute(tm
 
     path = tmp_path / "krita.ora"
     path.write_bytes(_krita_file())
-    doc = load_ora(path)
+    notes: list[str] = []
+    doc = load_ora(path, notes=notes)
     assert approximated_modes(doc) == sorted(FOREIGN_OPS)
+    assert len(notes) == 1 and all(op in notes[0] for op in FOREIGN_OPS)  # the user is told once
     again = ora_bytes(doc)
     before, after = _elements(path.read_bytes()), _elements(again)
     assert len(before) == len(after)

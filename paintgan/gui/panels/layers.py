@@ -1,5 +1,6 @@
 """Layers panel: the layer tree (top layer first, groups indented) with thumbnails and visibility boxes,
-opacity, blend mode and lock for the active layer, and buttons. Every change is a command."""
+opacity, blend mode (every Krita mode, grouped), lock and, for groups, pass-through for the active layer,
+and buttons. Every change is a command."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from paintgan.commands.stack import new_gesture
-from paintgan.core.blend import BLEND_MODES
+from paintgan.core.blend import resolve_mode
 from paintgan.core.document import Change
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import GroupLayer, Layer, RasterLayer
 from paintgan.core.tiles import TILE
-from paintgan.gui import layer_ops
+from paintgan.gui import blend_combo, layer_ops
 from paintgan.gui.compositor import premultiply, render_u8
 from paintgan.gui.session import DocumentSession, SessionObserver
 
@@ -129,9 +130,12 @@ class LayersPanel(SessionObserver, QWidget):
         self.opacity_label = QLabel("100%")
         self.opacity_label.setMinimumWidth(36)
         self.blend = QComboBox()
-        for name, mode in BLEND_MODES.items():
-            self.blend.addItem(mode.label, name)
+        blend_combo.fill(self.blend)
         self.lock = QCheckBox("Lock")
+        self.pass_through = QCheckBox("Pass-through")
+        self.pass_through.setToolTip("Composite the group's layers straight onto the layers below it "
+                                     "(Krita's pass-through; OpenRaster isolation “auto”) instead of on "
+                                     "their own")
 
         style = self.style()
         self.buttons: dict[str, QToolButton] = {}
@@ -150,6 +154,7 @@ class LayersPanel(SessionObserver, QWidget):
         row2 = QHBoxLayout()
         row2.addWidget(self.blend, 1)
         row2.addWidget(self.lock)
+        row2.addWidget(self.pass_through)
         row3 = QHBoxLayout()
         for key, text, tip, icon in [
                 ("add", "+", "New layer", QStyle.StandardPixmap.SP_FileIcon),
@@ -180,6 +185,7 @@ class LayersPanel(SessionObserver, QWidget):
         self.opacity.sliderPressed.connect(self._opacity_pressed)
         self.blend.activated.connect(self._blend_changed)
         self.lock.toggled.connect(self._lock_changed)
+        self.pass_through.toggled.connect(self._pass_through_changed)
         self.buttons["add"].clicked.connect(lambda: layer_ops.add_layer(self.session))
         self.buttons["group"].clicked.connect(lambda: layer_ops.add_group(self.session))
         self.buttons["duplicate"].clicked.connect(lambda: self._run(layer_ops.duplicate_layer))
@@ -242,7 +248,9 @@ class LayersPanel(SessionObserver, QWidget):
                         flags |= Qt.ItemFlag.ItemIsDropEnabled
                     item.setFlags(flags)
                     item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-                    mode = BLEND_MODES[layer.blend_mode].label
+                    mode = resolve_mode(layer.blend_mode).label
+                    if isinstance(layer, GroupLayer) and not layer.isolated:
+                        mode = "pass-through"
                     tip = f"{layer.name} — {mode}, {round(layer.opacity * 100)}%"
                     if layer.locked:
                         tip += ", locked"
@@ -276,6 +284,8 @@ class LayersPanel(SessionObserver, QWidget):
         enabled = layer is not None
         for w in (self.opacity, self.blend, self.lock):
             w.setEnabled(enabled)
+        is_group = isinstance(layer, GroupLayer)
+        self.pass_through.setVisible(is_group)
         if layer is None:
             return
         was = self._syncing
@@ -283,8 +293,11 @@ class LayersPanel(SessionObserver, QWidget):
         if not self.opacity.isSliderDown():
             self.opacity.setValue(round(layer.opacity * 100))
         self.opacity_label.setText(f"{round(layer.opacity * 100)}%")
-        self.blend.setCurrentIndex(max(0, self.blend.findData(layer.blend_mode)))
+        blend_combo.select(self.blend, layer.blend_mode)
         self.lock.setChecked(layer.locked)
+        if isinstance(layer, GroupLayer):
+            self.pass_through.setChecked(not layer.isolated)
+            self.blend.setEnabled(layer.isolated)  # a pass-through group has no blend mode of its own
         self._syncing = was
 
     def _refresh_thumbs(self) -> None:
@@ -347,6 +360,12 @@ class LayersPanel(SessionObserver, QWidget):
         layer = self.session.doc.active_layer
         if layer is not None and not self._syncing:
             layer_ops.set_props(self.session, layer, blend_mode=self.blend.currentData())
+
+    def _pass_through_changed(self, on: bool) -> None:
+        layer = self.session.doc.active_layer
+        if isinstance(layer, GroupLayer) and not self._syncing and layer.isolated == on:
+            layer_ops.set_props(self.session, layer, isolated=not on)
+            self._sync_controls()
 
     def _lock_changed(self, on: bool) -> None:
         layer = self.session.doc.active_layer
