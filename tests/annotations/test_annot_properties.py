@@ -15,8 +15,8 @@ def star_polygons(draw: st.DrawFn) -> np.ndarray:
     n = draw(st.integers(5, 120))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
-    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
-    angles = angles[np.diff(np.concatenate([angles, [angles[0] + 2 * np.pi]])) > 1e-3]
+    # jittered even angles: every gap < 2 * 2π/n < π, so the polygon is star-shaped around the centre
+    angles = (np.arange(n) + rng.uniform(0.0, 0.9, n)) * (2 * np.pi / n)
     radii = rng.uniform(20, 60, len(angles))
     cx, cy = rng.uniform(-20, 120, 2)
     return np.stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)], axis=1)
