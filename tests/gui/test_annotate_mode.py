@@ -283,3 +283,35 @@ def test_autosave_after_edit_and_export(window: MainWindow, folder: Path, labels
     assert body["annotations"][0]["area"] == pytest.approx(np.pi * rx * ry, rel=0.2)
     report = run_export(window.annotate, "yolo", tmp_path / "yolo")
     assert report is not None and (tmp_path / "yolo" / "classes.txt").read_text().split() == ["ellipse"]
+
+
+def test_corrective_clicks_repredict(window: MainWindow, folder: Path, labels: list[str]) -> None:
+    open_folder(window, folder)
+    key(window, Qt.Key.Key_W)
+    cx, cy, rx, ry = ELLIPSE
+    box_drag(window, cx - rx - 4, cy - ry - 4, cx + 10, cy + ry + 4)  # a box over the left part only
+    lay = layer(window)
+    truth = ellipse_polygon(*ELLIPSE)
+    before = geo.polygon_iou(lay.shapes[0].points, truth)
+    n = len(window.session.stack)
+    click(window, cx + rx - 12, cy, mods=Qt.KeyboardModifier.ShiftModifier)  # positive: the missed part
+    after = geo.polygon_iou(lay.shapes[0].points, truth)
+    assert len(window.session.stack) == n + 1
+    assert after > before + 0.05, (before, after)
+    key(window, Qt.Key.Key_C)  # the corrective-click tool: a negative click far outside changes it again
+    shape_before = lay.shapes[0].points
+    click(window, cx - rx - 30, cy - ry - 30, mods=Qt.KeyboardModifier.ShiftModifier)
+    assert len(window.session.stack) == n + 2 and lay.shapes[0].points != shape_before
+
+
+def test_label_dialog_autocomplete(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dlg = label_dialog.LabelDialog(["cat", "dog", "chat noir"], current="cat")
+    qtbot.addWidget(dlg)
+    assert dlg.label() == "cat"
+    dlg.edit.setText("")
+    QTest.keyClicks(dlg.edit, "ch")
+    visible = [dlg.list.item(i).text() for i in range(dlg.list.count()) if not dlg.list.item(i).isHidden()]
+    assert visible == ["chat noir"]
+    dlg.edit.setText("Ωmega ünïcode")
+    dlg.group.setText("3")
+    assert dlg.values() == ("Ωmega ünïcode", 3, "")

@@ -91,10 +91,17 @@ class ModelAssist:
                                [tuple(q) for q in negative])
         return self._timed(p.predict, image, tuple(box))
 
+    def can_refine(self, n_points: int) -> bool:
+        """Whether the model can refine a polygon of `n_points` vertices: any polygon for a mask model,
+        exactly its vertex count for a point (GCN) model."""
+        p = self.predictor()
+        if p is None:
+            return False
+        return getattr(p, "segmenter", None) is not None or n_points == p.num_points
+
     def refine(self, image: np.ndarray, box: Sequence[float], polygon: np.ndarray,
                fixed: Mapping[int, Sequence[float]]) -> np.ndarray | None:
-        """Move the free vertices of a model polygon (exactly `num_points` vertices) around `fixed`."""
-        p = self.predictor()
-        if p is None or len(polygon) != p.num_points:
+        """Move the free vertices of a polygon around the `fixed` ones ({index: (x, y)})."""
+        if not self.can_refine(len(polygon)):
             return None
-        return self._timed(p.refine, image, tuple(box), polygon, dict(fixed))
+        return self._timed(self.predictor().refine, image, tuple(box), polygon, dict(fixed))

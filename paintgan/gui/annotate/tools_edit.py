@@ -67,7 +67,7 @@ class SelectTool(AnnotTool):
         for s in reversed(self.env.overlay.selected_shapes()):
             if s.contains(x, y, self.pick_radius()):
                 return s
-        return layer.shape_at(x, y, self.pick_radius())
+        return self.env.overlay.shape_at(x, y, self.pick_radius())
 
     def selected_vertex(self, x: float, y: float) -> tuple[Shape, int] | None:
         for s in reversed(self.env.overlay.selected_shapes()):
@@ -116,8 +116,8 @@ class SelectTool(AnnotTool):
         self._move = (new_gesture(), x, y)
 
     def _start_vertex_drag(self, shape: Shape, index: int, refine: bool = True) -> None:
-        n = self.env.assist.num_points if refine and self.env.refine_drag() else 0
-        use_model = shape.shape_type == "polygon" and n > 0 and len(shape.points) == n
+        use_model = refine and self.env.refine_drag() and shape.shape_type == "polygon" \
+            and self.env.assist.can_refine(len(shape.points))
         x0, y0, x1, y1 = shape.bbox()
         self._vertex = _VertexDrag(shape.id, index, new_gesture(), shape.array(), (x0, y0, x1, y1), use_model)
 
