@@ -85,35 +85,18 @@ def export_onnx(
         try:
             with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
-                if use_dynamo:
+                if use_dynamo:  # dynamic dims as torch.export.Dim, on the inputs only
                     dyn_shapes = {
                         k: {ax: torch.export.Dim(n, min=1) for ax, n in v.items()}
                         for k, v in axes.items()
                         if k in example_inputs
                     }
-                    torch.onnx.export(
-                        module,
-                        args,
-                        str(tmp),
-                        input_names=list(example_inputs),
-                        output_names=list(output_names),
-                        opset_version=opset,
-                        dynamo=True,
-                        dynamic_shapes=dyn_shapes or None,
-                        external_data=False,
-                    )
+                    how: dict[str, Any] = {"dynamic_shapes": dyn_shapes or None, "external_data": False}
                 else:
-                    torch.onnx.export(
-                        module,
-                        args,
-                        str(tmp),
-                        input_names=list(example_inputs),
-                        output_names=list(output_names),
-                        opset_version=opset,
-                        dynamic_axes=axes,
-                        dynamo=False,
-                        do_constant_folding=True,
-                    )
+                    how = {"dynamic_axes": axes, "do_constant_folding": True}
+                torch.onnx.export(module, args, str(tmp), input_names=list(example_inputs),
+                                  output_names=list(output_names), opset_version=opset, dynamo=use_dynamo,
+                                  **how)
             break
         except Exception as exc:  # try the other exporter
             errors.append(f"{'dynamo' if use_dynamo else 'torchscript'}: {one_line(exc, with_type=True)}")
@@ -188,3 +171,29 @@ def write_manifest(
     except ModelError as exc:  # pragma: no cover - build_manifest already validated it
         raise ModelError(f"written manifest does not validate: {exc}") from None
     return path
+
+
+def export_split_generator(head: torch.nn.Module, tail: torch.nn.Module, z_dim: int,
+                           model_dir: str | os.PathLike[str], *, atol: float, parity_batch: int = 2
+                           ) -> tuple[dict[str, float], torch.Tensor]:
+    """A generator cut at its edited feature layer, as GANPaint models ship it: `head` (z -> features) to
+    z_to_features.onnx and `tail` (features -> image) to features_to_image.onnx, batch dim "N" dynamic;
+    each half parity-checked on `parity_batch` fresh latents. Returns ({half: max abs diff}, those latents).
+    """
+    model_dir = Path(model_dir)
+    z = torch.randn(2, z_dim)
+    export_onnx(head, {"z": z}, model_dir / "z_to_features.onnx", output_names=["features"],
+                dynamic_axes={"z": {0: "N"}, "features": {0: "N"}})
+    with torch.no_grad():
+        f = head(z)
+    export_onnx(tail, {"features": f}, model_dir / "features_to_image.onnx", output_names=["image"],
+                dynamic_axes={"features": {0: "N"}, "image": {0: "N"}})
+    z_check = torch.randn(parity_batch, z_dim)
+    with torch.no_grad():
+        f_check = head(z_check)
+    parity = {
+        "z_to_features": check_parity(head, model_dir / "z_to_features.onnx", {"z": z_check}, atol=atol),
+        "features_to_image": check_parity(tail, model_dir / "features_to_image.onnx", {"features": f_check},
+                                          atol=atol),
+    }
+    return parity, z_check

@@ -24,33 +24,11 @@ from paintgan.training.scenes import CONCEPTS
 
 def export_generator(G: Generator, model_dir: str | os.PathLike[str], atol: float = 1e-4) -> dict[str, float]:
     """Write z_to_features.onnx and features_to_image.onnx; parity-check both halves and the chain."""
-    from paintgan.training.export import check_parity, export_onnx
+    from paintgan.training.export import export_split_generator
 
-    model_dir = Path(model_dir)
     G = G.eval()
-    z = torch.randn(2, Z_DIM)
-    export_onnx(
-        G.features,
-        {"z": z},
-        model_dir / "z_to_features.onnx",
-        output_names=["features"],
-        dynamic_axes={"z": {0: "N"}, "features": {0: "N"}},
-    )
-    with torch.no_grad():
-        f = G.features(z)
-    export_onnx(
-        G.image,
-        {"features": f},
-        model_dir / "features_to_image.onnx",
-        output_names=["image"],
-        dynamic_axes={"features": {0: "N"}, "image": {0: "N"}},
-    )
-    z3 = torch.randn(3, Z_DIM)
-    with torch.no_grad():
-        f3 = G.features(z3)
-    p1 = check_parity(G.features, model_dir / "z_to_features.onnx", {"z": z3}, atol=atol)
-    p2 = check_parity(G.image, model_dir / "features_to_image.onnx", {"features": f3}, atol=atol)
-    return {"z_to_features": p1, "features_to_image": p2}
+    parity, _ = export_split_generator(G.features, G.image, Z_DIM, model_dir, atol=atol, parity_batch=3)
+    return parity
 
 
 def export_segmenter(
