@@ -45,7 +45,7 @@ import numpy as np
 from paintgan.core.blend import mode_from_ora, resolve_mode
 from paintgan.core.document import Document
 from paintgan.core.layers import LAYER_KINDS, GroupLayer, Layer, LayerState, layer_from_state
-from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError
+from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError, one_line
 from paintgan.io.atomic import atomic_write
 from paintgan.io.images import decode_image, encode_png, pixel_limit
 
@@ -270,7 +270,7 @@ class _Reader:
         try:
             return self.z.read(info)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-            raise self.fail(f"the entry {name} is damaged ({_one_line(exc)})") from None
+            raise self.fail(f"the entry {name} is damaged ({one_line(exc)})") from None
 
     def ref(self, raw: str, what: str) -> str:
         safe = _safe_name(raw)
@@ -367,11 +367,6 @@ def _tag(el: ET.Element) -> str:
     return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def load_ora(path: str | os.PathLike[str], max_pixels: int | None = None, notes: list[str] | None = None
              ) -> Document:
     """Read an OpenRaster file (ours, Krita's, GIMP's, MyPaint's...) into a new Document. What the user
@@ -411,7 +406,7 @@ def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = N
     try:
         image = ET.fromstring(xml)
     except ET.ParseError as exc:
-        raise r.fail(f"stack.xml is malformed ({_one_line(exc)})") from None
+        raise r.fail(f"stack.xml is malformed ({one_line(exc)})") from None
     if _tag(image) != "image":
         raise r.fail(f"stack.xml has <{_tag(image)[:40]}> instead of <image> at its root")
     width = _int_attr(image, "w", None, "the image", name)
@@ -440,7 +435,7 @@ def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = N
         try:
             meta = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise r.fail(f"paintgan/document.json is malformed ({_one_line(exc)})") from None
+            raise r.fail(f"paintgan/document.json is malformed ({one_line(exc)})") from None
         if not isinstance(meta, dict):
             raise r.fail("paintgan/document.json is not a JSON object")
         doc.metadata = meta
