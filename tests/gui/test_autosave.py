@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import doc_state
 from PySide6.QtCore import Qt
+from snapshots import doc_state
 
 from paintgan.gui.autosave import AutosaveManager, autosave_seconds
 from paintgan.gui.main_window import MainWindow

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import doc_state
+from snapshots import doc_state
 
 from paintgan.core.document import Document
 from paintgan.core.layers import GroupLayer, RasterLayer
