@@ -76,6 +76,9 @@ class StrokeEngine:
         self.settings = settings
         self.tx = PaintTransaction(layer, text or ("Eraser stroke" if settings.eraser else "Brush stroke"))
         self._color = np.array(settings.color, np.float32)
+        doc = layer.document
+        # painting respects the selection: each dab is multiplied by its coverage (soft edges included)
+        self._selection = None if doc is None else doc.selection
         self._last: tuple[float, float, float] | None = None
         self._residual = 0.0  # distance travelled since the last dab
         self.dabs = 0
@@ -103,6 +106,12 @@ class StrokeEngine:
         mask *= np.float32(self._alpha(pressure))
         h, w = mask.shape
         rect = Rect(x0, y0, w, h)
+        if self._selection is not None:
+            doc_rect = self.layer.to_doc(rect)
+            if doc_rect.intersected(self._selection.rect).is_empty():
+                self.dabs += 1
+                return doc_rect
+            mask *= self._selection.coverage(doc_rect)
         surface = self.layer.surface
         for key in tile_keys_for_rect(rect):
             tr = tile_rect(key)

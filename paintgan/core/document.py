@@ -16,9 +16,11 @@ import numpy as np
 from paintgan.core.blend import premul_f32_to_premul_u8, premul_f32_to_straight_u8
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import GroupLayer, Layer, RasterLayer
+from paintgan.core.selection import Selection
 
 # Change kinds: "pixels" (rect dirty), "properties" (a layer's props; rect = its bounds), "structure"
-# (layers added/removed/moved), "size" (canvas resized), "active" (active layer changed), "meta".
+# (layers added/removed/moved), "size" (canvas resized), "active" (active layer changed), "meta",
+# "selection" (doc.selection changed; rect = old and new bounds, no pixels changed).
 Listener = Callable[["Change"], None]
 COMPOSITE_BLOCK = 512
 
@@ -40,6 +42,8 @@ class Document:
         self.root._document = self
         self.active_layer: Layer | None = None
         self.metadata: dict[str, Any] = {}  # extra document state other features may store (saved in .ora)
+        #: The selection (None = nothing selected); changed only through SetSelectionCommand.
+        self.selection: Selection | None = None
         self._listeners: list[Listener] = []
 
     @classmethod
@@ -92,6 +96,13 @@ class Document:
         if layer is not self.active_layer:
             self.active_layer = layer
             self.emit("active", layer)
+
+    def set_selection(self, selection: Selection | None) -> None:
+        """Replace the selection and announce it (commands call this; tools push a command)."""
+        old, self.selection = self.selection, selection
+        rect = Rect.union_all([None if old is None else old.rect,
+                               None if selection is None else selection.rect])
+        self.emit("selection", None, rect)
 
     def nbytes(self) -> int:
         return self.root.nbytes()

@@ -35,7 +35,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "zoom_100": ("&Actual Pixels (100%)", ("Ctrl+1",), "zoom_100", None),
     "rotate_left": ("Rotate &Left", ("Ctrl+[",), "rotate_left", None),
     "rotate_right": ("Rotate &Right", ("Ctrl+]",), "rotate_right", None),
-    "rotate_reset": ("Reset &Rotation", ("Ctrl+R",), "rotate_reset", None),
+    "rotate_reset": ("Reset &Rotation", ("5",), "rotate_reset", None),
     "mirror": ("&Mirror View", ("M",), "toggle_mirror", None),
     "toggle_panels": ("Hide/Show &Panels", ("Tab",), "toggle_panels", None),
     "layer_new": ("&New Layer", ("Ctrl+Shift+N",), "layer_new", None),

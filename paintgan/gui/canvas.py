@@ -116,7 +116,7 @@ class CanvasWidget(SessionObserver, QWidget):
         if change.kind == "hints":  # no pixels changed (results come as "pixels"); overlays repaint
 
             return
-        if change.kind == "shapes":  # annotation shapes: no pixels changed, the overlay repaints its area
+        if change.kind in ("shapes", "selection"):  # no pixels changed: the overlays repaint their area
             self.update(self.widget_rect(change.rect) if change.rect is not None else self.rect())
             return
         assert self.cache is not None
@@ -263,10 +263,12 @@ class CanvasWidget(SessionObserver, QWidget):
         self.cursor_moved.emit((ix, iy, self.cache.pixel_premul(ix, iy)))
 
     # -- pointer input -----------------------------------------------------------------------------
-    def _tool_press(self, pos: QPointF, pressure: float) -> None:
+    def _tool_press(self, pos: QPointF, pressure: float,
+                    mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         if self.tool is None:
             return
         self._tool_down = True
+        self.tool.modifiers = mods  # selection tools: Shift adds, Alt subtracts, both intersect
         self.tool.press(*self.view.doc_point(pos), pressure)
 
     def _tool_move(self, pos: QPointF, pressure: float) -> None:
@@ -290,14 +292,24 @@ class CanvasWidget(SessionObserver, QWidget):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+        if event.modifiers() & Qt.KeyboardModifier.AltModifier and not self.tool_takes_alt():
             if self._tool_hook("alt_pick", *self.view.doc_point(pos)):
                 return
             rgb = pick_color(self.session.doc, *self.view.doc_point(pos))
             if rgb is not None:
                 self.colors.set_fg(rgb)
             return
-        self._tool_press(pos, 1.0)
+        self._tool_press(pos, 1.0, event.modifiers())
+
+    def tool_takes_alt(self) -> bool:
+        """Tools whose Alt+click means something else than picking a colour (selection: subtract)."""
+        return bool(getattr(self.tool, "takes_alt", False))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._tool_hook(
+                "canvas_double_click", *self.view.doc_point(event.position())):
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
@@ -327,7 +339,7 @@ class CanvasWidget(SessionObserver, QWidget):
                 event.ignore()  # let the synthesized mouse event pan
                 return
             self._tablet_down = True
-            self._tool_press(pos, pressure)
+            self._tool_press(pos, pressure, event.modifiers())
         elif kind == QTabletEvent.Type.TabletMove:
             if self._tablet_down:
                 self._tool_move(pos, pressure)

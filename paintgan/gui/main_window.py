@@ -25,6 +25,7 @@ from paintgan.gui.colorize.controller import ColorizeController
 from paintgan.gui.colorize.overlay import HintOverlay
 from paintgan.gui.colors import ColorState
 from paintgan.gui.documents import OpenDocuments
+from paintgan.gui.editing import EditingMode
 from paintgan.gui.ganpaint.mode import GanPaintMode
 from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.panels.colorize import ColorizePanel
@@ -70,6 +71,9 @@ class MainWindow(QMainWindow):
         # annotation mode (issue #13): shape tools, overlay, dataset folders
         self.annotate = AnnotateMode(self, ctx)
         self.tools.update((tool.name, tool) for tool in self.annotate.tools)
+        # editing tools (issue #17): selections, clipboard, canvas operations, gradient, transform
+        self.editing = EditingMode(self, ctx)
+        self.tools.update((tool.name, tool) for tool in self.editing.tools)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
         build_toolbars(self, self.actions_, self.tool_actions)
         self.ganpaint.finish()
         self.annotate.finish()
+        self.editing.finish()
         from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
 
         self.autosave = install_autosave(self)
@@ -137,6 +142,7 @@ class MainWindow(QMainWindow):
         self.colorize_panel.connect_session()
         self.ganpaint.set_session(session)
         self.annotate.set_session(session)
+        self.editing.set_session(session)
         self._connect_session()
         self.documents.shown(session)
         if old is not session:

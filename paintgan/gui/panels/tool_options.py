@@ -127,6 +127,8 @@ class ToolOptionsPanel(QWidget):
                 page: QWidget = BrushOptions(tool)
             elif isinstance(tool, FillTool):
                 page = FillOptions(tool)
+            elif hasattr(tool, "options_widget"):  # tools that build their own options (selection...)
+                page = tool.options_widget()
             else:
                 page = QLabel("Click on the canvas to pick a colour.\nAlt+click picks with any tool.")
                 page.setWordWrap(True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from paintgan.core.layers import Layer, RasterLayer
 
@@ -50,6 +50,9 @@ class Tool(QObject):
     label = "Tool"
     shortcut = ""
     shows_outline = False  # the canvas draws the brush circle
+    takes_alt = False  # Alt+click goes to the tool (selection: subtract) instead of picking a colour
+    #: the keyboard modifiers of the last press (the canvas sets them before calling `press`)
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
 
     def __init__(self, ctx: ToolContext) -> None:
         super().__init__()

@@ -49,6 +49,8 @@ class FillTool(Tool):
             return
         image = doc.composite() if self.sample_merged else layer.read(doc.rect)
         mask = fill_mask(image, ix, iy, self.tolerance, self.gap)
+        if doc.selection is not None:  # the fill stays inside the selection
+            mask &= doc.selection.selected(doc.rect)
         box = mask_bbox(mask)
         if box is None:
             return

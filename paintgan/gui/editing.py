@@ -1,0 +1,153 @@
+"""The everyday editing tools of the painting side (issue 17): selection tools and the Select menu,
+clipboard, canvas/image operations, gradient, shapes and transform; wired into the main window in two
+steps like the other modes (`EditingMode(window, ctx)` adds its tools before the tool options and tool
+actions are built, `finish()` adds its actions and menus once the window's menus exist).
+
+Every action pushes commands on the shown session's history; the engines are Qt-free (core.selection,
+brush.select, ...). Where the annotation mode owns the same keys (Ctrl+C / Ctrl+V / Ctrl+A act on
+shapes), the action goes to the annotation mode while an annotation tool is in use or a dataset image
+is shown, and to the pixels otherwise — one shortcut, no ambiguity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMenu
+
+from paintgan.commands import selection as selcmd
+from paintgan.gui.selection_overlay import SelectionOverlay
+from paintgan.gui.tools.base import Tool, ToolContext
+from paintgan.gui.tools.select_base import SelectionTool
+from paintgan.gui.tools.select_lasso import LassoSelectTool, PolygonSelectTool
+from paintgan.gui.tools.select_shape import EllipseSelectTool, RectSelectTool
+from paintgan.gui.tools.select_wand import WandSelectTool
+
+if TYPE_CHECKING:
+    from paintgan.gui.main_window import MainWindow
+
+# key: (text, shortcuts, method name on EditingMode)
+ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "select_all": ("Select &All", ("Ctrl+A",), "select_all"),
+    "deselect": ("&Deselect", ("Ctrl+Shift+A",), "deselect"),
+    "invert": ("&Invert Selection", ("Ctrl+I",), "invert"),
+    "grow": ("&Grow Selection…", (), "grow"),
+    "shrink": ("S&hrink Selection…", (), "shrink"),
+    "feather": ("&Feather Selection…", ("Shift+F6",), "feather"),
+}
+SELECT_MENU = ["select_all", "deselect", "invert", None, "grow", "shrink", "feather", None, "@tools"]
+#: annotation-mode actions whose keys these actions take over (and hand back in annotation context)
+SHARED_KEYS = {"select_all": "select_all"}
+
+
+class EditingMode(QObject):
+    def __init__(self, window: MainWindow, ctx: ToolContext) -> None:
+        super().__init__(window)
+        self.window = window
+        self.ctx = ctx
+
+        def canvas_zoom() -> float:
+            return window.canvas.view.zoom
+
+        self.select_tools: list[SelectionTool] = [
+            RectSelectTool(ctx), EllipseSelectTool(ctx), LassoSelectTool(ctx),
+            PolygonSelectTool(ctx, zoom=canvas_zoom, cursor=lambda: window.canvas.cursor_doc_pos()),
+            WandSelectTool(ctx)]
+        self.tools: list[Tool] = list(self.select_tools)
+        self.actions: dict[str, QAction] = {}
+        self.overlay: SelectionOverlay | None = None
+
+    # -- wiring --------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        w = self.window
+        self.overlay = SelectionOverlay(w.canvas)
+        for tool in self.tools:
+            sig = getattr(tool, "preview_changed", None)
+            if sig is not None:
+                sig.connect(w.canvas.update)
+        for key, (text, keys, method) in ACTIONS.items():
+            act = QAction(text, w)
+            if keys:
+                act.setShortcuts([QKeySequence(k) for k in keys])
+                act.setToolTip(f"{text.replace('&', '').rstrip('…')} ({keys[0]})")
+            callback = getattr(self, method)
+            act.triggered.connect(lambda _c=False, cb=callback: self._run(cb))
+            w.addAction(act)
+            self.actions[key] = act
+        for mine, theirs in SHARED_KEYS.items():
+            other = w.annotate.actions.get(theirs)
+            if other is not None:  # the same keys: ours decides where they go (see the module doc)
+                other.setShortcuts([])
+                other.setText(other.text() + "\t(" + self.actions[mine].shortcut().toString() + ")")
+        menu = QMenu("&Select", w)
+        for key in SELECT_MENU:
+            if key is None:
+                menu.addSeparator()
+            elif key == "@tools":
+                for tool in self.select_tools:
+                    menu.addAction(w.tool_actions[tool.name])
+            else:
+                menu.addAction(self.actions[key])
+        self._insert_menu(menu, before="&Layer")
+
+    def _insert_menu(self, menu: QMenu, before: str) -> None:
+        bar = self.window.menuBar()
+        anchor = next((a for a in bar.actions() if a.text() == before), None)
+        bar.insertMenu(anchor, menu) if anchor is not None else bar.addMenu(menu)
+
+    def set_session(self, session: object) -> None:
+        if self.overlay is not None:
+            self.overlay.follow(self.window.session)
+
+    def _run(self, callback: Callable[[], object]) -> None:
+        tool = self.window.canvas.tool
+        if tool is not None and tool.active:  # never in the middle of a stroke or a drag
+            tool.cancel()
+        callback()
+
+    def annotation_context(self) -> bool:
+        w = self.window
+        return w.annotate.in_dataset() or w.tool.name.startswith("annot_")
+
+    # -- Select menu ---------------------------------------------------------------------------------
+    def _push(self, cmd: selcmd.SetSelectionCommand) -> None:
+        if cmd.changes_anything():
+            self.window.session.stack.push(cmd)
+
+    def select_all(self) -> None:
+        if self.annotation_context():
+            self.window.annotate.select_all()
+            return
+        self._push(selcmd.select_all_command(self.window.session.doc))
+
+    def deselect(self) -> None:
+        self._push(selcmd.deselect_command(self.window.session.doc))
+
+    def invert(self) -> None:
+        self._push(selcmd.invert_command(self.window.session.doc))
+
+    def _ask_radius(self, title: str, default: int) -> int | None:
+        doc = self.window.session.doc
+        if doc.selection is None:
+            self.window.show_message("Nothing is selected")
+            return None
+        value, ok = QInputDialog.getInt(self.window, title, "Radius (px):", default, 1, 500)
+        return int(value) if ok else None
+
+    def grow(self, radius: int | None = None) -> None:
+        radius = radius or self._ask_radius("Grow Selection", 4)
+        if radius:
+            self._push(selcmd.grow_command(self.window.session.doc, radius))
+
+    def shrink(self, radius: int | None = None) -> None:
+        radius = radius or self._ask_radius("Shrink Selection", 4)
+        if radius:
+            self._push(selcmd.shrink_command(self.window.session.doc, radius))
+
+    def feather(self, radius: int | None = None) -> None:
+        radius = radius or self._ask_radius("Feather Selection", 5)
+        if radius:
+            self._push(selcmd.feather_command(self.window.session.doc, radius))
