@@ -315,3 +315,28 @@ def test_label_dialog_autocomplete(qtbot) -> None:  # type: ignore[no-untyped-de
     dlg.edit.setText("Ωmega ünïcode")
     dlg.group.setText("3")
     assert dlg.values() == ("Ωmega ünïcode", 3, "")
+
+
+def test_open_folder_path_and_launch(window: MainWindow, folder: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # `paintgan FOLDER` hands the folder to open_file: dataset mode
+    assert window.open_file(str(folder))
+    assert window.annotate.in_dataset() and window.annotate.controller.index == 0
+    assert window.docks["dataset"].isVisible()
+    # `paintgan annotate FOLDER` calls launch(); the event loop is replaced by a check
+    from paintgan.gui import annotate
+
+    seen: list[int] = []
+
+    def fake_exec() -> int:
+        wins = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w is not window]
+        assert wins and wins[-1].annotate.in_dataset()
+        seen.append(len(wins[-1].annotate.controller.dataset))
+        wins[-1].session.stack.set_clean()
+        wins[-1].close()
+        wins[-1].deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
+    assert annotate.launch(str(folder)) == 0
+    assert seen == [3]

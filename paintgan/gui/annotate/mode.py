@@ -74,6 +74,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 MENU = ["open_folder", None, "prev_image", "next_image", None, "copy_shapes", "paste_shapes", "copy_previous",
         "select_all", "edit_label", "simplify", None, "refine_drag", None, "export_coco", "export_yolo"]
+LABEL_SCAN_LIMIT = 2000  # up to this many images, opening a folder reads every LabelMe file's labels
 DATASET_ONLY = ("next_image", "prev_image", "copy_previous", "export_coco", "export_yolo")
 
 
@@ -252,6 +253,8 @@ class AnnotateMode(QObject):
         ds = self.controller.dataset
         if self.files is not None:
             self.files.set_dataset(ds)
+        if self.labels is not None and len(ds) <= LABEL_SCAN_LIMIT:  # bigger folders: as images are seen
+            self.labels.add_known(list(ds.labels()))
         for key in ("dataset", "labels", "shapes"):
             dock = self.window.docks.get(key)
             if dock is not None:
@@ -264,11 +267,14 @@ class AnnotateMode(QObject):
             self.window.set_tool("annot_box")
 
     def _image_shown(self, i: int) -> None:
-        if self.files is not None:
-            self.files.select(i)
         self._update_mode()
         ds = self.controller.dataset
-        self.window.setWindowTitle(f"{ds.name(i)} ({self.controller.index + 1}/{len(ds)}) — PaintGAN")
+        if self.files is not None:
+            self.files.select(i)
+            if self.labels is not None:
+                self.labels.refresh()
+                self.files.set_labels(self.labels.labels())
+        self.window.setWindowTitle(f"{ds.name(i)}[*] ({i + 1}/{len(ds)}) — PaintGAN")
 
     def next_image(self) -> None:
         if self.in_dataset():
