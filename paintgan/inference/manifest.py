@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paintgan.errors import ModelError
+from paintgan.errors import ModelError, one_line
 from paintgan.io.jsonfile import read_json_object
 
 FORMAT_VERSION = 1
@@ -373,7 +373,7 @@ def _read_with_onnx(path: Path, src: str) -> GraphIO:
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # DecodeError and friends: truncated or not ONNX
-        raise _err(src, f"not a valid ONNX graph (truncated or corrupt: {_first_line(exc)})") from None
+        raise _err(src, f"not a valid ONNX graph (truncated or corrupt: {one_line(exc)[:200]})") from None
     graph = model.graph
     if not graph.output or not graph.node:
         raise _err(src, "not a valid ONNX graph (no nodes or outputs; truncated or corrupt?)")
@@ -420,7 +420,7 @@ def _read_with_ort(path: Path, src: str) -> GraphIO:
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise _err(src, f"not a valid ONNX graph ({_first_line(exc)})") from None
+        raise _err(src, f"not a valid ONNX graph ({one_line(exc)[:200]})") from None
 
     def spec(arg: Any) -> TensorSpec:
         dims: list[Dim] = []
@@ -429,12 +429,6 @@ def _read_with_ort(path: Path, src: str) -> GraphIO:
         return TensorSpec(arg.name, _ORT_TYPE_TO_DTYPE.get(arg.type, arg.type), tuple(dims))
 
     return GraphIO(tuple(spec(a) for a in sess.get_inputs()), tuple(spec(a) for a in sess.get_outputs()))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    return line[:200]
 
 
 def check_external_data(model_dir: Path, file_path: Path, locations: tuple[str, ...]) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paintgan.errors import InferenceError
+from paintgan.errors import InferenceError, one_line
 
 DEVICES = ("auto", "cpu", "cuda", "directml", "coreml")
 PROVIDER_FOR_DEVICE = {
@@ -521,10 +521,8 @@ def _explain_provider_drop(provider: str) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    line = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", line)
-    return line[:240]
+    """`one_line(exc)` without ONNX Runtime's "[ONNXRuntimeError] : N : CODE : " prefix, at most 240 chars."""
+    return re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", one_line(exc))[:240]
 
 
 def runtime_summary() -> dict[str, Any]:
