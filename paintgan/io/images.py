@@ -379,11 +379,11 @@ def encode_image(pixels: np.ndarray, ext: str = ".png", quality: int = 95) -> by
     px = as_rgba8(pixels)
     params: list[int] = []
     if fmt in ("JPEG", "BMP"):
-        bgr = np.ascontiguousarray(px[..., 2::-1])
+        bgr = cv2.cvtColor(px, cv2.COLOR_RGBA2BGR)  # (OpenCV releases the GIL: autosave writes off-thread)
         if fmt == "JPEG":
             params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
     else:
-        bgr = np.ascontiguousarray(px[..., [2, 1, 0, 3]])
+        bgr = cv2.cvtColor(px, cv2.COLOR_RGBA2BGRA)
         if fmt == "WebP":
             params = [cv2.IMWRITE_WEBP_QUALITY, 101 if quality >= 100 else max(1, int(quality))]
         elif fmt == "PNG":
