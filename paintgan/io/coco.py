@@ -33,14 +33,15 @@ from paintgan.core import polygons as geo
 from paintgan.core.annotations import Shape, ShapeError
 from paintgan.errors import FormatError, ImageReadError, SaveError
 from paintgan.io.atomic import atomic_write, os_error_reason
+from paintgan.io.bulk import replace_file, sync_folder
 from paintgan.io.dataset import DatasetFolder
 from paintgan.io.jsonfile import read_json_object
 from paintgan.io.labelme import (
     LabelMeError,
     LabelMeFile,
+    dumps_labelme,
     read_labelme,
     relative_image_path,
-    write_labelme,
 )
 
 Progress = Callable[[int, int], None]  # (done, total); a GUI progress bar or CLI ticker
@@ -281,10 +282,12 @@ def import_coco(instances: str | os.PathLike[str], images_dir: str | os.PathLike
         f = LabelMeFile(relative_image_path(img_path, im["_json"]),
                         int(h) if isinstance(h, int) else 0, int(w) if isinstance(w, int) else 0,
                         im["_shapes"])
-        write_labelme(im["_json"], f)
+        # fsync only what replaces a user's file (--force); new files can be imported again after a crash
+        replace_file(im["_json"], dumps_labelme(f), durable=im["_json"].exists())
         report.files.append(str(im["_json"]))
         if not img_path.exists():
             report.skipped.append(f"{im['_rel']}: image not found in {images_root} (LabelMe file written)")
+    sync_folder(out)
     if progress is not None:
         progress(n, n)
     report.images = n

@@ -14,7 +14,6 @@ clipped to the image and degenerate ones refused, as for COCO (`paintgan.io.coco
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -23,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from paintgan.errors import FormatError, SaveError
-from paintgan.io.atomic import atomic_write, os_error_reason, temp_name
+from paintgan.io.atomic import atomic_write, os_error_reason
+from paintgan.io.bulk import replace_file
 from paintgan.io.coco import DatasetReport, Progress, dataset_labels, exportable_polygon, iter_entries
 from paintgan.io.dataset import DatasetFolder
 
@@ -108,21 +108,6 @@ def export_yolo(folder: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     atomic_write(out / "data.yaml", ("\n".join(yaml) + "\n").encode("utf-8"))
     report.categories = names
     return report
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write a label file through a temporary file and `os.replace`, so it is never seen half-written.
-    Unlike `atomic_write` it does not fsync each file nor scan the folder for stale temporaries: an export
-    writes thousands of small files that can be re-created (10,000 in seconds instead of minutes)."""
-    tmp = path.with_name(temp_name(path.name))
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise SaveError(f"Cannot save to {path}: {os_error_reason(exc)}") from None
 
 
 def _yaml_str(s: str) -> str:
