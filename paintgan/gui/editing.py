@@ -19,6 +19,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from paintgan.commands import selection as selcmd
+from paintgan.commands.clipboard import fill_selected
+from paintgan.gui.clipboard import ClipboardOps
 from paintgan.gui.selection_overlay import SelectionOverlay
 from paintgan.gui.tools.base import Tool, ToolContext
 from paintgan.gui.tools.select_base import SelectionTool
@@ -31,6 +33,13 @@ if TYPE_CHECKING:
 
 # key: (text, shortcuts, method name on EditingMode)
 ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "cut": ("Cu&t", ("Ctrl+X",), "cut"),
+    "copy": ("&Copy", ("Ctrl+C",), "copy"),
+    "copy_merged": ("Copy &Merged", ("Ctrl+Shift+C",), "copy_merged"),
+    "paste": ("&Paste as New Layer", ("Ctrl+V",), "paste"),
+    "paste_new": ("Paste into New &Document", ("Ctrl+Alt+V",), "paste_new_document"),
+    "clear": ("Cl&ear Selected Pixels", (), "clear"),
+    "fill_fg": ("&Fill Selection with Foreground", ("Shift+Backspace",), "fill_fg"),
     "select_all": ("Select &All", ("Ctrl+A",), "select_all"),
     "deselect": ("&Deselect", ("Ctrl+Shift+A",), "deselect"),
     "invert": ("&Invert Selection", ("Ctrl+I",), "invert"),
@@ -38,9 +47,10 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "shrink": ("S&hrink Selection…", (), "shrink"),
     "feather": ("&Feather Selection…", ("Shift+F6",), "feather"),
 }
+EDIT_MENU = ["cut", "copy", "copy_merged", "paste", "paste_new", None, "clear", "fill_fg"]
 SELECT_MENU = ["select_all", "deselect", "invert", None, "grow", "shrink", "feather", None, "@tools"]
 #: annotation-mode actions whose keys these actions take over (and hand back in annotation context)
-SHARED_KEYS = {"select_all": "select_all"}
+SHARED_KEYS = {"select_all": "select_all", "copy": "copy_shapes", "paste": "paste_shapes"}
 
 
 class EditingMode(QObject):
@@ -59,6 +69,7 @@ class EditingMode(QObject):
         self.tools: list[Tool] = list(self.select_tools)
         self.actions: dict[str, QAction] = {}
         self.overlay: SelectionOverlay | None = None
+        self.clipboard = ClipboardOps(window, ctx)
 
     # -- wiring --------------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -92,6 +103,15 @@ class EditingMode(QObject):
             else:
                 menu.addAction(self.actions[key])
         self._insert_menu(menu, before="&Layer")
+        edit = next((a.menu() for a in w.menuBar().actions() if a.text() == "&Edit"), None)
+        if edit is not None:
+            anchor = next((a for a in edit.actions() if a.isSeparator()), None)
+            first = edit.insertSeparator(anchor) if anchor is not None else edit.addSeparator()
+            for key in EDIT_MENU:
+                if key is None:
+                    edit.insertSeparator(first)
+                else:
+                    edit.insertAction(first, self.actions[key])
 
     def _insert_menu(self, menu: QMenu, before: str) -> None:
         bar = self.window.menuBar()
@@ -151,3 +171,39 @@ class EditingMode(QObject):
         radius = radius or self._ask_radius("Feather Selection", 5)
         if radius:
             self._push(selcmd.feather_command(self.window.session.doc, radius))
+
+    # -- Edit menu: clipboard ------------------------------------------------------------------------
+    def cut(self) -> None:
+        self.clipboard.cut()
+
+    def copy(self) -> None:
+        if self.annotation_context():
+            self.window.annotate.copy_shapes()
+            return
+        self.clipboard.copy()
+
+    def copy_merged(self) -> None:
+        self.clipboard.copy_merged()
+
+    def paste(self) -> None:
+        if self.annotation_context():
+            self.window.annotate.paste_shapes()
+            return
+        self.clipboard.paste()
+
+    def paste_new_document(self) -> None:
+        self.clipboard.paste_new_document()
+
+    def clear(self) -> None:
+        self.clipboard.clear()
+
+    def fill_fg(self) -> None:
+        from paintgan.gui.tools.base import paintable_layer
+
+        layer = paintable_layer(self.ctx)
+        if layer is None:
+            return
+        session = self.window.session
+        cmd = fill_selected(session.doc, layer, self.window.colors.fg, "Fill selection")
+        if cmd is not None:
+            session.stack.push(cmd, done=True)
