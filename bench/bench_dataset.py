@@ -8,8 +8,8 @@ LabelMe JSON beside every 4th one, then measures
   and the median of 5 warm calls;
 - status_page_ms: statuses of the first 50 rows (what a file list shows first), JSONs read lazily;
 - status_all_s: every status (what a label filter over the whole folder costs);
-- export_coco_s / export_yolo_s: exporting the labelled images (COCO with `labelled_only`, since the fake
-  images have no header to read sizes from).
+- export_coco_s / export_yolo_s: exporting the labelled images (images without a LabelMe file are left
+  out, as by default).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         from paintgan.io.yolo import export_yolo
 
         t0 = time.perf_counter()
-        rep = export_coco(folder, folder.parent / f"{folder.name}_instances.json", labelled_only=True)
+        rep = export_coco(folder, folder.parent / f"{folder.name}_instances.json", )
         coco_s = time.perf_counter() - t0
         assert rep.images == labelled, rep.summary()
         t0 = time.perf_counter()

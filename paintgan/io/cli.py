@@ -1,6 +1,6 @@
 """Dataset subcommands (no model needed):
 
-    paintgan export coco FOLDER -o instances.json [--output-dir DIR] [--labels labels.txt]
+    paintgan export coco FOLDER -o instances.json [--all-images] [--output-dir DIR] [--labels labels.txt]
     paintgan export yolo FOLDER -o OUTDIR [--copy-images] [--output-dir DIR] [--labels labels.txt]
     paintgan import coco instances.json --images DIR -o FOLDER [--force]
 
@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     coco = exp_sub.add_parser("coco", help="COCO instances JSON (polygons, bbox, area, categories)")
     coco.add_argument("folder", help="folder of images with LabelMe JSON files")
     coco.add_argument("-o", "--output", required=True, help="instances JSON to write")
+    coco.add_argument("--all-images", action="store_true",
+                      help="also list images without a LabelMe file (as images with no annotations)")
     _common(coco)
     coco.set_defaults(func=cmd_export_coco)
     yolo = exp_sub.add_parser("yolo", help="YOLO segmentation (classes.txt, labels/*.txt, data.yaml)")
@@ -97,7 +99,8 @@ def cmd_export_coco(args: argparse.Namespace) -> int:
     from paintgan.io.coco import export_coco
 
     report = export_coco(args.folder, args.output, output_dir=args.output_dir,
-                         labels=read_label_list(args.labels), progress=_progress())
+                         labels=read_label_list(args.labels), progress=_progress(),
+                         labelled_only=not args.all_images)
     return _finish(report, args, output=str(args.output))
 
 

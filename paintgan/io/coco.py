@@ -1,7 +1,8 @@
 """COCO instances export of a LabelMe dataset folder, and import of COCO instances into LabelMe files.
 
-Export (`export_coco`): every image of the folder becomes a COCO image (id from 1, `file_name` relative
-to the folder, width/height from its LabelMe file or else from the image header — never decoded). Every
+Export (`export_coco`): every image of the folder that has a LabelMe file (or every image, with
+`labelled_only=False`) becomes a COCO image (id from 1, `file_name` relative to the folder, width/height
+from its LabelMe file or else from the image header — never decoded). Every
 area shape (polygon, rectangle, circle) becomes an annotation with `segmentation` (polygons as flat
 [x1, y1, x2, y2, ...] lists), `bbox` [x, y, w, h], `area` (shoelace) and `iscrowd` 0; shapes of one
 image with the same label and non-null `group_id` form one annotation with several polygons (labelme's
@@ -134,8 +135,10 @@ def dataset_labels(entries: Sequence[Entry]) -> list[str]:
 
 def export_coco(folder: str | os.PathLike[str], out_path: str | os.PathLike[str], *,
                 output_dir: str | os.PathLike[str] | None = None, labels: Sequence[str] | None = None,
-                progress: Progress | None = None, labelled_only: bool = False) -> DatasetReport:
-    """Write the folder's annotations as COCO instances JSON to `out_path` (atomically)."""
+                progress: Progress | None = None, labelled_only: bool = True) -> DatasetReport:
+    """Write the folder's annotations as COCO instances JSON to `out_path` (atomically). Images without a
+    LabelMe file are unlabelled, not negatives, and left out unless `labelled_only` is False (their size
+    is then read from the image header)."""
     ds = DatasetFolder(folder, output_dir)
     report = DatasetReport()
     entries = list(iter_entries(ds, report, progress, labelled_only))

@@ -31,7 +31,8 @@ def test_export_and_import_commands(tmp_path, capsys) -> None:
     labels = tmp_path / "labels.txt"
     labels.write_text("__ignore__\n_background_\ndog\ncat\n")
     inst = tmp_path / "instances.json"
-    assert main(["export", "coco", str(d), "-o", str(inst), "--labels", str(labels), "-v"]) == 0
+    args = ["export", "coco", str(d), "-o", str(inst), "--labels", str(labels), "-v", "--all-images"]
+    assert main(args) == 0
     cap = capsys.readouterr()
     summary = json.loads(cap.out)
     assert summary["images"] == 3 and summary["annotations"] == 2 and summary["skipped"] == 2
@@ -52,6 +53,8 @@ def test_export_and_import_commands(tmp_path, capsys) -> None:
     assert main(["import", "coco", str(inst), "--images", str(d), "-o", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
 
+    assert main(["export", "coco", str(d), "-o", str(tmp_path / "labelled.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 2
     assert main(["export", "coco", str(tmp_path / "missing"), "-o", str(inst)]) == 2
     assert "not a folder" in capsys.readouterr().err
 

@@ -45,7 +45,7 @@ def folder(tmp_path):
 def test_coco_export_loads_in_pycocotools(folder, tmp_path) -> None:
     out = tmp_path / "instances.json"
     ticks = []
-    report = export_coco(folder, out, progress=lambda i, n: ticks.append((i, n)))
+    report = export_coco(folder, out, progress=lambda i, n: ticks.append((i, n)), labelled_only=False)
     assert ticks[-1] == (3, 3)
     coco = COCO(str(out))
     assert sorted(c["name"] for c in coco.loadCats(coco.getCatIds())) == ["cat", "dog", "tree", "Ελληνικά 🐈"]
@@ -101,7 +101,8 @@ def test_yolo_export_parses_back(folder, tmp_path) -> None:
 
 def test_coco_import_roundtrip(folder, tmp_path) -> None:
     inst = tmp_path / "instances.json"
-    export_coco(folder, inst)
+    assert export_coco(folder, inst).images == 2  # c.png has no LabelMe file: unlabelled, left out
+    export_coco(folder, inst, labelled_only=False)
     out = tmp_path / "imported"
     report = import_coco(inst, folder, out)
     assert report.images == 3 and report.annotations == 5
