@@ -271,6 +271,7 @@ def evaluate(
             "click_to_polygon_median_le_30ms": (model_row["median_click_ms"] or 1e9) <= 30.0,
         },
         "per_scene": per_scene["model"],
+        "_scenes": scenes,
     }
 
 
@@ -312,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     ap.add_argument("--out", default=None, help="also write the JSON result to this file")
     ap.add_argument("--progress", action="store_true", help="per-scene lines on stderr")
+    ap.add_argument("--grid", default=None, help="also write a PNG of 12 predictions (4 best, median, worst)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     res = evaluate(
         args.data,
@@ -323,6 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         finishing=not args.no_finishing,
         drags=not args.no_drags,
     )
+    scenes = res.pop("_scenes")
+    if args.grid:
+        from paintgan.eval.segment_grid import write_grid
+
+        write_grid(args.grid, scenes, res["per_scene"])
     if args.out:
         from paintgan.io.atomic import atomic_write
 

@@ -159,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"parity check failed: max abs diff {diff:g}", file=sys.stderr)
         return 1
     extra = json.loads(Path(args.evaluation).read_text()) if args.evaluation else None
+    if extra is not None:
+        extra.pop("per_scene", None)  # the table and summaries only
     write_manifest(out, onnx_path, step, diff, count_params(net), extra)
     print(json.dumps({"out": str(out), "step": step, "parity": diff, "bytes": onnx_path.stat().st_size}))
     return 0
