@@ -10,6 +10,8 @@
   ≤ 60 ms.
 - vertex: a vertex drag with the model refining the neighbours, per mouse move -> repainted. Budget ≤ 16 ms.
 - next: D -> the next (prefetched) image shown and painted. Budget ≤ 100 ms.
+- open_folder: a folder of `--folder-size` images (hard links of one JPEG) -> first image and file list
+  painted. Budget ≤ 1 s.
 
 The photos are synthetic (smooth gradients, texture noise and 60 coloured ellipses, JPEG). Prints JSON.
 """
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--boxes", type=int, default=50)
     ap.add_argument("--polygons", type=int, default=1000)
     ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--folder-size", type=int, default=10000)
     args = ap.parse_args(argv)
 
     from PySide6.QtCore import QPointF, QSettings, Qt
@@ -228,6 +231,23 @@ def main(argv: list[str] | None = None) -> int:
             ctl.show(nxt)
             canvas.repaint()
     out["next_image_shown_prefetched"] = {**nxt_clock.stats(), "budget_ms": 100}
+    # -- a 10,000-image folder: open -> first image and the file list shown ------------------------------
+    big = tmp / "big"
+    big.mkdir()
+    small = np.full((480, 640, 3), 128, np.uint8)
+    import cv2
+
+    cv2.imwrite(str(big / "img00000.jpg"), small)
+    for k in range(1, args.folder_size):
+        os.link(big / "img00000.jpg", big / f"img{k:05d}.jpg")
+    mode.controller.flush()
+    with Clock() as open_clock:
+        mode.open_folder(big)
+        assert mode.files is not None
+        mode.files.table.repaint()
+        canvas.repaint()
+    out["open_folder"] = {"images": len(mode.controller.dataset), "wall_ms": round(open_clock.wall[0], 1),
+                          "cpu_ms": round(open_clock.cpu[0], 1), "budget_ms": 1000}
     mode.controller.flush()
     win.session.stack.set_clean()
     win.close()

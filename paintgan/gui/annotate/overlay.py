@@ -88,7 +88,9 @@ class AnnotationOverlay(SessionObserver, QObject):
 
     def _on_change(self, change: Change) -> None:
         if change.kind in ("shapes", "structure"):
-            self._sync()
+            layer = change.layer if change.kind == "shapes" else None
+            if not (isinstance(layer, AnnotationLayer) and self._sync_changed(layer)):
+                self._sync()
             if self.canvas is not None and change.kind == "shapes" and change.rect is not None:
                 r = self.canvas.widget_rect(change.rect)
                 m = HANDLE_MARGIN
@@ -103,8 +105,11 @@ class AnnotationOverlay(SessionObserver, QObject):
         shapes = layer.shapes if layer is not None else ()
         items: list[RenderItem] = []
         fresh: dict[str, RenderItem] = {}
+        colors: dict[str, tuple[int, int, int]] = {}
         for s in shapes:
-            color = layer.color(s.label) if layer is not None else (255, 0, 0)
+            color = colors.get(s.label)
+            if color is None:
+                color = colors[s.label] = layer.color(s.label) if layer is not None else (255, 0, 0)
             it = self._items.get(s.id)
             if it is None or it.source is not s or it.color != color:
                 it = RenderItem(s.id, s.shape_type, s.array(), color, id(s), s)
@@ -117,6 +122,28 @@ class AnnotationOverlay(SessionObserver, QObject):
         if self.hovered is not None and self.hovered not in fresh:
             self.hovered = None
         self.shapes_changed.emit()
+
+    def _sync_changed(self, layer: AnnotationLayer) -> bool:
+        """Update only the render items of the shapes that changed (a vertex drag touches one of 1,000);
+        False when the change is not a same-place replacement (added, removed, reordered shapes)."""
+        changed = layer.last_changed_ids
+        items = self.renderer.items
+        if layer is not self._layer or len(layer) != len(items) or not changed or len(changed) > 64:
+            return False
+        where = []
+        for sid in changed:
+            if sid not in layer or sid not in self._items:
+                return False
+            i = layer.index_of(sid)
+            if items[i].key != sid:
+                return False
+            where.append((i, layer.shapes[i]))
+        for i, s in where:
+            it = RenderItem(s.id, s.shape_type, s.array(), layer.color(s.label), id(s), s)
+            self._items[s.id] = it
+            self.renderer.replace(i, it)
+        self.shapes_changed.emit()
+        return True
 
     def shape(self, sid: str) -> Shape | None:
         layer = self._layer

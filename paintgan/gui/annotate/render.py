@@ -107,6 +107,7 @@ class ShapeRenderer:
         self._merged_key: bytes | None = None
         self._image: QImage | None = None  # the outlines drawn for the current view (widget pixels)
         self._image_key: tuple[object, ...] | None = None
+        self._image_state: tuple[tuple[object, ...], np.ndarray, np.ndarray] | None = None
         self.stats = {"drawn": 0, "rebuilt": 0, "rendered": 0}
 
     def set_items(self, items: Sequence[RenderItem]) -> None:
@@ -124,6 +125,14 @@ class ShapeRenderer:
         live = {(it.key, it.version) for it in new}
         for k in [k for k in self._view_polys if k not in live]:
             del self._view_polys[k]
+
+    def replace(self, i: int, item: RenderItem) -> None:
+        """Replace item i (the same shape, edited) without rebuilding the others."""
+        old = self.items[i]
+        self._view_polys.pop((old.key, old.version), None)
+        self.items[i] = item
+        self._boxes[i] = item.box()
+        self._tokens[i] = hash((item.version, item.color))
 
     def visible(self, doc_box: tuple[float, float, float, float], margin: float = 0.0) -> np.ndarray:
         """Indices of items whose bounding box meets `doc_box` (x0, y0, x1, y1)."""
@@ -164,7 +173,7 @@ class ShapeRenderer:
         hidden_set = set(hidden)
         sel = [i for i in dict.fromkeys(selected) if 0 <= i < len(self.items) and i not in hidden_set]
         many = len(sel) > MANY_SELECTED  # select-all of a big image: drawn with the others
-        live = set(sel if not many else []) | ({hovered} if hovered is not None else set())
+        live = set(sel if not many else [])  # drawn over the cached image (the hovered one too, on top)
         drop = hidden_set | live
         if drop:
             vis = vis[~np.isin(vis, np.fromiter(drop, np.int64, len(drop)))]
@@ -172,11 +181,16 @@ class ShapeRenderer:
         lin = QTransform(a, c, b, d, 0.0, 0.0)
         w, h = max(1, int(exposed.width())), max(1, int(exposed.height()))
         tokens = self._tokens[vis]
-        key = (linear, round(full.dx(), 3), round(full.dy(), 3), w, h, vis.tobytes(), tokens.tobytes(),
-               tuple(sel) if many else ())
+        view_key = (linear, round(full.dx(), 3), round(full.dy(), 3), w, h, tuple(sel) if many else ())
+        key = (view_key, vis.tobytes(), tokens.tobytes())
         if key != self._image_key:
-            self._render_image(vis, lin, full, w, h, sel if many else [])
+            added = self._added_only(view_key, vis, tokens)
+            if added is not None and (len(vis) <= AA_LIMIT) == (len(vis) - len(added) <= AA_LIMIT):
+                self._draw_outlines(added, lin, full)  # deselected or new shapes: onto the image
+            else:
+                self._render_image(vis, lin, full, w, h, sel if many else [])
             self._image_key = key
+            self._image_state = (view_key, vis, tokens)
         assert self._image is not None
         p.save()
         p.drawImage(0, 0, self._image)
@@ -190,30 +204,62 @@ class ShapeRenderer:
                 self._emphasise(p, i, lin, alpha=90, handles=True)
         p.restore()
 
+    def _added_only(self, view_key: tuple[object, ...], vis: np.ndarray, tokens: np.ndarray
+                    ) -> np.ndarray | None:
+        """The visible indices to draw onto the cached image when the view is the same and the only
+        difference is shapes that appeared (a new shape, a shape deselected); None: redraw all."""
+        state = self._image_state
+        if state is None or state[0] != view_key or self._image is None:
+            return None
+        old_vis, old_tok = state[1], state[2]
+        if len(old_vis) > len(vis):
+            return None
+        pos = np.searchsorted(vis, old_vis)
+        if len(old_vis) and (pos.max() >= len(vis) or not np.array_equal(vis[pos], old_vis)
+                             or not np.array_equal(tokens[pos], old_tok)):
+            return None
+        added = np.setdiff1d(vis, old_vis, assume_unique=True)
+        return added if len(added) <= 64 else None
+
+    def _draw_outlines(self, vis: np.ndarray, lin: QTransform, full: QTransform) -> None:
+        """Outlines of `vis` onto the cached image, grouped by colour."""
+        self.stats["added"] = self.stats.get("added", 0) + 1
+        assert self._image is not None
+        self._merged_key = None  # the merged paths no longer match the image
+        p = QPainter(self._image)
+        self._stroke(p, self._merge(vis, lin), full, aa=len(self._image_state[1]) + len(vis) <= AA_LIMIT
+                     if self._image_state is not None else True)
+        p.end()
+
+    @staticmethod
+    def _stroke(p: QPainter, merged: dict[tuple[int, int, int], QPainterPath], full: QTransform,
+                aa: bool) -> None:
+        # 2-px outlines as two 1-px passes offset by (1, 1): wide pens cost 5-50x more in Qt's raster
+        # engine; above AA_LIMIT visible shapes the hairlines are aliased (3 ms instead of 12 ms / 1,000)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, aa)
+        for offset in ((0.0, 1.0) if aa else (0.0,)):
+            p.setTransform(QTransform.fromTranslate(full.dx() + offset, full.dy() + offset))
+            for rgb, path in merged.items():
+                pen = QPen(QColor(*rgb), 1.0 if aa else 0.0)
+                pen.setCosmetic(True)
+                p.setPen(pen)
+                p.drawPath(path)
+
     def _render_image(self, vis: np.ndarray, lin: QTransform, full: QTransform, w: int, h: int,
                       selected: list[int]) -> None:
         self.stats["rendered"] += 1
         key = vis.tobytes() + self._tokens[vis].tobytes()
         if key != self._merged_key:
-            self._rebuild_merged(vis, lin)
+            self.stats["rebuilt"] += 1
+            self._merged = self._merge(vis, lin)
             self._merged_key = key
         img = self._image
         if img is None or img.width() != w or img.height() != h:
             img = self._image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         p = QPainter(img)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        # 2-px outlines as two 1-px passes offset by (1, 1): wide pens cost 5-50x more in Qt's raster
-        # engine; above AA_LIMIT visible shapes the hairlines are aliased (3 ms instead of 12 ms / 1,000)
-        aa = len(vis) <= AA_LIMIT
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, aa)
-        for offset in ((0.0, 1.0) if aa else (0.0,)):
-            p.setTransform(QTransform.fromTranslate(full.dx() + offset, full.dy() + offset))
-            for rgb, path in self._merged.items():
-                pen = QPen(QColor(*rgb), 1.0 if aa else 0.0)
-                pen.setCosmetic(True)
-                p.setPen(pen)
-                p.drawPath(path)
+        self._stroke(p, self._merged, full, aa=len(vis) <= AA_LIMIT)
         if selected:
             p.setTransform(QTransform.fromTranslate(full.dx(), full.dy()))
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -221,8 +267,8 @@ class ShapeRenderer:
                 self._emphasise(p, i, lin, alpha=90, handles=False, width=0.0)
         p.end()
 
-    def _rebuild_merged(self, vis: np.ndarray, lin: QTransform) -> None:
-        self.stats["rebuilt"] += 1
+    def _merge(self, vis: np.ndarray, lin: QTransform) -> dict[tuple[int, int, int], QPainterPath]:
+        """One path per colour holding the outlines of `vis` in view coordinates (no translation)."""
         merged: dict[tuple[int, int, int], QPainterPath] = {}
         for i in vis.tolist():
             it = self.items[i]
@@ -238,7 +284,7 @@ class ShapeRenderer:
                 path.closeSubpath()
             else:
                 path.addPolygon(poly)
-        self._merged = merged
+        return merged
 
     def _emphasise(self, p: QPainter, i: int, lin: QTransform, alpha: int, handles: bool,
                    width: float = 2.0) -> None:
