@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QCursor
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
-from paintgan.errors import PaintGANError
+from paintgan.errors import PaintGANError, one_line
 from paintgan.gui import dialogs, layer_ops
 from paintgan.gui import settings as st
 from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
@@ -351,8 +351,8 @@ class MainWindow(QMainWindow):
         try:
             step()
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            dialogs.show_error(self, what, f"{what} failed: {reason}. The step is still in the history.")
+            dialogs.show_error(self, what,
+                               f"{what} failed: {one_line(exc)}. The step is still in the history.")
 
     def show_history(self) -> None:
         dock = self.docks["history"]
