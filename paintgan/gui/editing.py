@@ -18,9 +18,16 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu
 
+from paintgan.brush import image_ops
 from paintgan.commands import selection as selcmd
 from paintgan.commands.clipboard import fill_selected
+from paintgan.commands.layers import AddLayerCommand
+from paintgan.commands.stack import Command
+from paintgan.core.layers import RasterLayer
+from paintgan.errors import PaintGANError
+from paintgan.gui import dialogs
 from paintgan.gui.clipboard import ClipboardOps
+from paintgan.gui.image_dialogs import CanvasSizeDialog, ScaleImageDialog
 from paintgan.gui.selection_overlay import SelectionOverlay
 from paintgan.gui.tools.base import Tool, ToolContext
 from paintgan.gui.tools.select_base import SelectionTool
@@ -40,6 +47,15 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "paste_new": ("Paste into New &Document", ("Ctrl+Alt+V",), "paste_new_document"),
     "clear": ("Cl&ear Selected Pixels", (), "clear"),
     "fill_fg": ("&Fill Selection with Foreground", ("Shift+Backspace",), "fill_fg"),
+    "crop": ("&Crop to Selection", (), "crop_to_selection"),
+    "canvas_size": ("Canvas &Size…", ("Ctrl+Alt+C",), "canvas_size"),
+    "scale_image": ("Sc&ale Image…", ("Ctrl+Alt+I",), "scale_image"),
+    "rotate_cw": ("Rotate Image 90° &Clockwise", (), "rotate_cw"),
+    "rotate_ccw": ("Rotate Image 90° Counter-Clock&wise", (), "rotate_ccw"),
+    "rotate_180": ("Rotate Image &180°", (), "rotate_180"),
+    "flip_h": ("Flip Image &Horizontally", (), "flip_h"),
+    "flip_v": ("Flip Image &Vertically", (), "flip_v"),
+    "open_layer": ("Open as &Layer…", ("Ctrl+Alt+O",), "open_as_layer"),
     "select_all": ("Select &All", ("Ctrl+A",), "select_all"),
     "deselect": ("&Deselect", ("Ctrl+Shift+A",), "deselect"),
     "invert": ("&Invert Selection", ("Ctrl+I",), "invert"),
@@ -47,6 +63,8 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "shrink": ("S&hrink Selection…", (), "shrink"),
     "feather": ("&Feather Selection…", ("Shift+F6",), "feather"),
 }
+IMAGE_MENU = ["crop", "canvas_size", "scale_image", None, "rotate_cw", "rotate_ccw", "rotate_180", None,
+              "flip_h", "flip_v"]
 EDIT_MENU = ["cut", "copy", "copy_merged", "paste", "paste_new", None, "clear", "fill_fg"]
 SELECT_MENU = ["select_all", "deselect", "invert", None, "grow", "shrink", "feather", None, "@tools"]
 #: annotation-mode actions whose keys these actions take over (and hand back in annotation context)
@@ -103,6 +121,13 @@ class EditingMode(QObject):
             else:
                 menu.addAction(self.actions[key])
         self._insert_menu(menu, before="&Layer")
+        image = QMenu("&Image", w)
+        for key in IMAGE_MENU:
+            image.addSeparator() if key is None else image.addAction(self.actions[key])
+        self._insert_menu(image, before="&Select")
+        file_menu = w.menuBar().actions()[0].menu()
+        if file_menu is not None and "open_page" in w.actions_:
+            file_menu.insertAction(w.actions_["open_page"], self.actions["open_layer"])
         edit = next((a.menu() for a in w.menuBar().actions() if a.text() == "&Edit"), None)
         if edit is not None:
             anchor = next((a for a in edit.actions() if a.isSeparator()), None)
@@ -207,3 +232,82 @@ class EditingMode(QObject):
         cmd = fill_selected(session.doc, layer, self.window.colors.fg, "Fill selection")
         if cmd is not None:
             session.stack.push(cmd, done=True)
+
+    # -- Image menu ----------------------------------------------------------------------------------
+    def _push_image_op(self, cmd: Command | None, what: str) -> None:
+        if cmd is None:
+            return
+        session = self.window.session
+        left = image_ops.skipped(session.doc) if what in ("scale", "rotate", "flip") else []
+        session.stack.push(cmd)
+        if left:
+            self.window.show_message(f"Not resampled (not paint layers): {', '.join(left)}")
+
+    def crop_to_selection(self) -> None:
+        cmd = image_ops.crop_to_selection(self.window.session.doc)
+        if cmd is None:
+            self.window.show_message("Crop to Selection: select an area first")
+        self._push_image_op(cmd, "crop")
+
+    def canvas_size(self, size: tuple[int, int, tuple[float, float]] | None = None) -> None:
+        doc = self.window.session.doc
+        if size is None:
+            dlg = CanvasSizeDialog(doc.width, doc.height, self.window)
+            if dlg.exec() != dlg.DialogCode.Accepted:
+                return
+            size = dlg.values()
+        w, h, anchor = size
+        if (w, h) != (doc.width, doc.height):
+            self._push_image_op(image_ops.resize_canvas(doc, w, h, anchor), "resize")
+
+    def scale_image(self, size: tuple[int, int, str] | None = None) -> None:
+        doc = self.window.session.doc
+        if size is None:
+            dlg = ScaleImageDialog(doc.width, doc.height, self.window)
+            if dlg.exec() != dlg.DialogCode.Accepted:
+                return
+            size = dlg.values()
+        w, h, method = size
+        if (w, h) != (doc.width, doc.height):
+            self._push_image_op(image_ops.scale_image(doc, w, h, method), "scale")
+            self.window.canvas.fit()
+
+    def _rotate(self, k: int) -> None:
+        self._push_image_op(image_ops.rotate_image(self.window.session.doc, k), "rotate")
+        if k % 2:
+            self.window.canvas.fit()
+
+    def rotate_cw(self) -> None:
+        self._rotate(1)
+
+    def rotate_ccw(self) -> None:
+        self._rotate(3)
+
+    def rotate_180(self) -> None:
+        self._rotate(2)
+
+    def flip_h(self) -> None:
+        self._push_image_op(image_ops.flip_image(self.window.session.doc, True), "flip")
+
+    def flip_v(self) -> None:
+        self._push_image_op(image_ops.flip_image(self.window.session.doc, False), "flip")
+
+    def open_as_layer(self, path: str | None = None) -> RasterLayer | None:
+        path = path or dialogs.choose_open_file(self.window, "")
+        if not path:
+            return None
+        from pathlib import Path
+
+        from paintgan.io.images import load_image
+
+        try:
+            img = load_image(path)
+        except PaintGANError as exc:
+            dialogs.show_error(self.window, "Open as Layer", str(exc))
+            return None
+        session = self.window.session
+        layer = RasterLayer.from_pixels(Path(path).stem or "Image", img.pixels)
+        session.stack.push(AddLayerCommand(session.doc, layer, text=f"Open “{Path(path).name}” as layer"))
+        if img.notes:
+            self.window.show_message("; ".join(img.notes))
+        return layer
