@@ -319,6 +319,10 @@ def test_label_dialog_autocomplete(qtbot) -> None:  # type: ignore[no-untyped-de
 
 def test_open_folder_path_and_launch(window: MainWindow, folder: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # outside dataset mode D is still "default colours"
+    window.colors.set_fg((10, 200, 30))
+    key(window, Qt.Key.Key_D)
+    assert window.colors.fg != (10, 200, 30)
     # `paintgan FOLDER` hands the folder to open_file: dataset mode
     assert window.open_file(str(folder))
     assert window.annotate.in_dataset() and window.annotate.controller.index == 0
