@@ -160,6 +160,8 @@ class MergeDownCommand(Command):
         parent = layer.parent
         if parent is None:
             raise ValueError("layer is not in the document")
+        if not getattr(layer, "mergeable", True):
+            raise ValueError(f"“{layer.name}” holds shapes, not pixels; it cannot be merged down")
         index = layer.index_in_parent()
         if index == 0:
             raise ValueError(f"there is no layer below “{layer.name}” to merge into")

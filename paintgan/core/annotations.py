@@ -275,6 +275,9 @@ def default_label_color(label: str) -> RGB:
 # ------------------------------------------------------------------------------------- the layer
 @layer_kind("annotations")
 class AnnotationLayer(Layer):
+    #: Shapes are not pixels: merging the layer down would silently drop them.
+    mergeable = False
+
     def __init__(self, name: str = "Annotations", *, shapes: Iterable[Shape] = (), **kw: Any) -> None:
         super().__init__(name, **kw)
         self._shapes: tuple[Shape, ...] = ()

@@ -256,3 +256,13 @@ def test_hint_and_gan_commands_roundtrip(name):
     stack = CommandStack()
     roundtrip(doc, stack, MODEL_FACTORIES[name](colorize, gan), model_state)
     assert stack.nbytes == sum(c.nbytes() for c in stack.entries())
+
+
+def test_merge_down_refuses_an_annotation_layer():
+    from paintgan.core.annotations import AnnotationLayer
+
+    doc = build_doc()
+    shapes = AnnotationLayer("Labels")
+    doc.root.insert(1, shapes)
+    with pytest.raises(ValueError, match="shapes"):
+        MergeDownCommand(doc, shapes)
