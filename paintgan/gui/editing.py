@@ -30,10 +30,12 @@ from paintgan.gui.clipboard import ClipboardOps
 from paintgan.gui.image_dialogs import CanvasSizeDialog, ScaleImageDialog
 from paintgan.gui.selection_overlay import SelectionOverlay
 from paintgan.gui.tools.base import Tool, ToolContext
+from paintgan.gui.tools.gradient import GradientTool
 from paintgan.gui.tools.select_base import SelectionTool
 from paintgan.gui.tools.select_lasso import LassoSelectTool, PolygonSelectTool
 from paintgan.gui.tools.select_shape import EllipseSelectTool, RectSelectTool
 from paintgan.gui.tools.select_wand import WandSelectTool
+from paintgan.gui.tools.shape import ShapeTool
 
 if TYPE_CHECKING:
     from paintgan.gui.main_window import MainWindow
@@ -84,7 +86,9 @@ class EditingMode(QObject):
             RectSelectTool(ctx), EllipseSelectTool(ctx), LassoSelectTool(ctx),
             PolygonSelectTool(ctx, zoom=canvas_zoom, cursor=lambda: window.canvas.cursor_doc_pos()),
             WandSelectTool(ctx)]
-        self.tools: list[Tool] = list(self.select_tools)
+        brush = window.tools["brush"]
+        self.tools: list[Tool] = [*self.select_tools, GradientTool(ctx),
+                                  ShapeTool(ctx, brush=lambda: brush.settings)]  # type: ignore[attr-defined]
         self.actions: dict[str, QAction] = {}
         self.overlay: SelectionOverlay | None = None
         self.clipboard = ClipboardOps(window, ctx)

@@ -1,0 +1,111 @@
+"""Gradient tool: drag from where the gradient starts to where it ends (linear or radial; foreground to
+background or to transparent); one paint step, inside the selection."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QLineF, QPointF, Signal
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
+
+from paintgan.brush.gradient import apply_gradient
+from paintgan.commands.paint import LayerLockedError
+from paintgan.gui.tools.base import Tool, paintable_layer
+
+
+class GradientTool(Tool):
+    name = "gradient"
+    label = "Gradient"
+    shortcut = "L"
+    preview_changed = Signal()
+
+    def __init__(self, *a: object, **kw: object) -> None:
+        super().__init__(*a, **kw)  # type: ignore[arg-type]
+        self.kind = "linear"
+        self.to = "background"  # or "transparent"
+        self.opacity = 1.0
+        self._p0: tuple[float, float] | None = None
+        self._p1: tuple[float, float] | None = None
+
+    def update_settings(self, **kw: object) -> None:
+        for k, v in kw.items():
+            setattr(self, k, v)
+        self.settings_changed.emit()
+
+    def settings_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "to": self.to, "opacity": self.opacity}
+
+    def load_settings(self, values: dict[str, object]) -> None:
+        if values.get("kind") in ("linear", "radial"):
+            self.kind = str(values["kind"])
+        if values.get("to") in ("background", "transparent"):
+            self.to = str(values["to"])
+        with contextlib.suppress(TypeError, ValueError):
+            self.opacity = min(1.0, max(0.01, float(values.get("opacity", self.opacity))))  # type: ignore[arg-type]
+
+    @property
+    def active(self) -> bool:
+        return self._p0 is not None
+
+    def press(self, x: float, y: float, pressure: float = 1.0) -> None:
+        self._p0 = self._p1 = (x, y)
+        self.preview_changed.emit()
+
+    def move(self, x: float, y: float, pressure: float = 1.0) -> None:
+        if self._p0 is not None:
+            self._p1 = (x, y)
+            self.preview_changed.emit()
+
+    def release(self, x: float, y: float) -> None:
+        p0, self._p0, self._p1 = self._p0, None, None
+        self.preview_changed.emit()
+        if p0 is None:
+            return
+        layer = paintable_layer(self.ctx)
+        if layer is None:
+            return
+        fg = (*self.ctx.colors.fg, 255)
+        end = (*self.ctx.colors.bg, 255) if self.to == "background" else (*self.ctx.colors.fg, 0)
+        session = self.ctx.session()
+        try:
+            cmd = apply_gradient(session.doc, layer, p0, (x, y), fg, end, self.kind, self.opacity)
+        except LayerLockedError as exc:
+            self.ctx.message(str(exc))
+            return
+        if cmd is not None:
+            session.stack.push(cmd, done=True)
+
+    def cancel(self) -> None:
+        self._p0 = self._p1 = None
+        self.preview_changed.emit()
+
+    def preview_path(self) -> QPainterPath | None:
+        if self._p0 is None or self._p1 is None:
+            return None
+        path = QPainterPath()
+        a, b = QPointF(*self._p0), QPointF(*self._p1)
+        path.moveTo(a)
+        path.lineTo(b)
+        if self.kind == "radial":
+            r = QLineF(a, b).length()
+            path.addEllipse(a, r, r)
+        return path
+
+    def options_widget(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(6, 6, 6, 6)
+        kind = QComboBox()
+        kind.addItem("Linear", "linear")
+        kind.addItem("Radial", "radial")
+        kind.setCurrentIndex(0 if self.kind == "linear" else 1)
+        kind.currentIndexChanged.connect(lambda _i: self.update_settings(kind=kind.currentData()))
+        to = QComboBox()
+        to.addItem("Foreground → background", "background")
+        to.addItem("Foreground → transparent", "transparent")
+        to.setCurrentIndex(0 if self.to == "background" else 1)
+        to.currentIndexChanged.connect(lambda _i: self.update_settings(to=to.currentData()))
+        form.addRow("Shape", kind)
+        form.addRow("Colours", to)
+        return page
