@@ -344,3 +344,37 @@ def test_open_folder_path_and_launch(window: MainWindow, folder: Path,
     monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
     assert annotate.launch(str(folder)) == 0
     assert seen == [3]
+
+
+def test_label_list_visibility_colour_and_quick_labels(window: MainWindow, folder: Path,
+                                                       labels: list[str]) -> None:
+    open_folder(window, folder)
+    labels.extend(["tree", "car"])
+    key(window, Qt.Key.Key_R)
+    drag(window, [(20, 20), (60, 60)])
+    drag(window, [(100, 20), (160, 60)])
+    lay = layer(window)
+    panel = window.annotate.labels
+    assert panel is not None
+    panel.refresh()
+    items = [panel.list.item(i) for i in range(panel.list.count())]
+    rows = {it.data(Qt.ItemDataRole.UserRole): it for it in items}
+    assert "(1)" in rows["tree"].text() and "(1)" in rows["car"].text()
+    rows["tree"].setCheckState(Qt.CheckState.Unchecked)  # hide "tree": one undo step
+    assert not lay.is_label_visible("tree")
+    key(window, Qt.Key.Key_V)
+    click(window, 40, 40)  # a hidden shape cannot be picked
+    assert window.annotate.overlay.selection.ids == []
+    window.undo()
+    assert lay.is_label_visible("tree")
+    panel.set_color("car", (1, 2, 3))
+    assert lay.color("car") == (1, 2, 3)
+    # no dialog: new shapes take the label clicked in the panel
+    window.annotate.actions["ask_label"].trigger()
+    panel.refresh()
+    item = next(panel.list.item(i) for i in range(panel.list.count())
+                if panel.list.item(i).data(Qt.ItemDataRole.UserRole) == "car")
+    panel.list.itemClicked.emit(item)
+    key(window, Qt.Key.Key_R)
+    drag(window, [(200, 200), (240, 240)])
+    assert lay.shapes[-1].label == "car" and labels == []

@@ -69,11 +69,13 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "edit_label": ("Edit &Label…", ("F2",), "edit_label"),
     "simplify": ("&Simplify Polygons", ("Ctrl+Shift+M",), "simplify"),
     "refine_drag": ("&Model Refines Dragged Vertices", (), "toggle_refine"),
+    "ask_label": ("Ask a Label for Each New &Shape", (), "toggle_ask_label"),
     "export_coco": ("Export &COCO…", (), "export_coco"),
     "export_yolo": ("Export &YOLO…", (), "export_yolo"),
 }
 MENU = ["open_folder", None, "prev_image", "next_image", None, "copy_shapes", "paste_shapes", "copy_previous",
-        "select_all", "edit_label", "simplify", None, "refine_drag", None, "export_coco", "export_yolo"]
+        "select_all", "edit_label", "simplify", None, "refine_drag", "ask_label", None, "export_coco",
+        "export_yolo"]
 LABEL_SCAN_LIMIT = 2000  # up to this many images, opening a folder reads every LabelMe file's labels
 DATASET_ONLY = ("next_image", "prev_image", "copy_previous", "export_coco", "export_yolo")
 
@@ -91,6 +93,7 @@ class AnnotateMode(QObject):
         self.tools: list[AnnotTool] = [cls(ctx, self.env) for cls in (
             SelectTool, BoxPolygonTool, ExtremeTool, ClickCorrectTool, PolygonTool, RectangleTool, PointTool)]
         self.refine_on_drag = True
+        self.ask_each_shape = True
         self.clipboard: list[Shape] = []
         self.actions: dict[str, QAction] = {}
         self.files: FileListPanel | None = None
@@ -110,6 +113,7 @@ class AnnotateMode(QObject):
         self.files.prev_requested.connect(self.prev_image)
         self.files.next_requested.connect(self.next_image)
         self.labels = LabelListPanel(self.overlay, self._push)
+        self.labels.label_picked.connect(self._label_picked)
         self.shapes = ShapeListPanel(self.overlay)
         self.shapes.centre_requested.connect(self.centre_on)
         self.shapes.edit_requested.connect(self._edit_ids)
@@ -138,8 +142,11 @@ class AnnotateMode(QObject):
             act.triggered.connect(lambda _c=False, cb=callback: cb())
             w.addAction(act)
             self.actions[key] = act
-        self.actions["refine_drag"].setCheckable(True)
-        self.actions["refine_drag"].setChecked(True)
+        for key in ("refine_drag", "ask_label"):
+            self.actions[key].setCheckable(True)
+            self.actions[key].setChecked(True)
+        self.actions["ask_label"].setToolTip("Off: new shapes get the last label (or the one clicked in the "
+                                             "Labels panel) without a dialog")
         menu = QMenu("&Annotate", w)
         for key in MENU:
             if key is None:
@@ -221,6 +228,8 @@ class AnnotateMode(QObject):
 
     # -- labels ----------------------------------------------------------------------------------
     def ask_label(self, default: str) -> tuple[str, int | None, str] | None:
+        if default and not self.ask_each_shape:
+            return default, None, ""
         labels = self.labels.labels() if self.labels is not None else []
         return label_dialog.ask_label(self.window, labels, default or (labels[0] if labels else ""))
 
@@ -337,6 +346,13 @@ class AnnotateMode(QObject):
         cmd = self.tools[0].push(lambda: SimplifyShapes(layer, ids))
         if cmd is not None:
             self.window.show_message(f"Simplified: {cmd.removed_points} points fewer (IoU ≥ 0.98)")  # type: ignore[attr-defined]
+
+    def toggle_ask_label(self) -> None:
+        self.ask_each_shape = self.actions["ask_label"].isChecked()
+
+    def _label_picked(self, label: str) -> None:
+        self.env.last_label = label
+        self.window.show_message(f"New shapes: “{label}”")
 
     def toggle_refine(self) -> None:
         self.refine_on_drag = self.actions["refine_drag"].isChecked()

@@ -38,6 +38,7 @@ class LabelListPanel(QWidget):
     """Labels of the shown image plus every label seen in the dataset (count 0 when absent here)."""
 
     message = Signal(str)
+    label_picked = Signal(str)  # clicked: the label for the next new shapes
 
     def __init__(self, overlay: AnnotationOverlay, push: Callable[[object], None],
                  parent: QWidget | None = None) -> None:
@@ -48,7 +49,9 @@ class LabelListPanel(QWidget):
         self.list = QListWidget()
         self.list.itemChanged.connect(self._item_changed)
         self.list.itemDoubleClicked.connect(self._pick_color)
-        hint = QLabel("Tick: show on the canvas · double-click: colour")
+        self.list.itemClicked.connect(
+            lambda item: self.label_picked.emit(item.data(Qt.ItemDataRole.UserRole)))
+        hint = QLabel("Click: label of new shapes · tick: show · double-click: colour")
         hint.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
