@@ -378,3 +378,23 @@ def test_label_list_visibility_colour_and_quick_labels(window: MainWindow, folde
     key(window, Qt.Key.Key_R)
     drag(window, [(200, 200), (240, 240)])
     assert lay.shapes[-1].label == "car" and labels == []
+
+
+def test_shape_list_click_selects_and_centres(window: MainWindow, folder: Path, labels: list[str],
+                                              qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_folder(window, folder)
+    labels.extend(["a", "b"])
+    key(window, Qt.Key.Key_R)
+    drag(window, [(20, 20), (60, 60)])
+    drag(window, [(300, 200), (380, 280)])
+    panel = window.annotate.shapes
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=3000)
+    window.canvas.set_zoom(4.0)
+    row = next(i for i in range(panel.list.count()) if panel.list.item(i).text().startswith("a"))
+    item = panel.list.item(row)
+    QTest.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     panel.list.visualItemRect(item).center())
+    first = layer(window).shapes[0]
+    assert window.annotate.overlay.selection.ids == [first.id]
+    assert (window.canvas.view.cx, window.canvas.view.cy) == pytest.approx((40, 40))
