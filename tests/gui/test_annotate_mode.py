@@ -398,3 +398,23 @@ def test_shape_list_click_selects_and_centres(window: MainWindow, folder: Path, 
     first = layer(window).shapes[0]
     assert window.annotate.overlay.selection.ids == [first.id]
     assert (window.canvas.view.cx, window.canvas.view.cy) == pytest.approx((40, 40))
+
+
+def test_extreme_clicks_and_move_shape(window: MainWindow, folder: Path, labels: list[str]) -> None:
+    open_folder(window, folder)
+    cx, cy, rx, ry = ELLIPSE
+    key(window, Qt.Key.Key_W, Qt.KeyboardModifier.ShiftModifier)
+    assert window.canvas.tool is window.tools["annot_extreme"]
+    for x, y in ((cx - rx, cy), (cx, cy - ry), (cx + rx, cy), (cx, cy + ry)):
+        click(window, x, y)
+    lay = layer(window)
+    assert len(lay) == 1
+    assert geo.polygon_iou(lay.shapes[0].points, ellipse_polygon(*ELLIPSE)) >= 0.8
+    key(window, Qt.Key.Key_V)
+    before = lay.shapes[0].array()
+    n = len(window.session.stack)
+    drag(window, [(cx, cy), (cx + 5, cy + 2), (cx + 10, cy + 4), (cx + 15, cy + 6)])  # inside: move it
+    assert len(window.session.stack) == n + 1
+    assert np.allclose(lay.shapes[0].array(), before + np.array([15, 6]))
+    window.undo()
+    assert np.allclose(lay.shapes[0].array(), before)
