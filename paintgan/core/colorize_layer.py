@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paintgan.core.engines import engine as provided
+from paintgan.core.engines import plain_model_name
 from paintgan.core.geometry import Rect
 from paintgan.core.hints import Hints, dump_hints, parse_hints
 from paintgan.core.layers import Layer, LayerState, ResultImageLayer, as_rgba8, layer_kind
@@ -219,7 +220,7 @@ class ColorizeLayer(ResultImageLayer):
         if a.get("mode") in MODES:
             settings["mode"] = a["mode"]
         if a.get("model"):
-            settings["model"] = a["model"]
+            settings["model"] = plain_model_name(a["model"], "colorize")
         with contextlib.suppress(ValueError):
             settings["gap_radius"] = int(a.get("gap-radius", "2"))
         settings["fill_unhinted"] = a.get("fill-unhinted", "false") == "true"

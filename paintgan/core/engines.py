@@ -14,12 +14,24 @@ Names and what they return:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from paintgan.errors import PaintGANError
 
 _ENGINES: dict[str, Callable[..., Any]] = {}
+
+
+#: A model named inside a document is a name looked up in the model search path, never a path.
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def plain_model_name(name: object, default: str) -> str:
+    """`name` when it is a plain model name (no folder, no path: a document cannot point the app at any
+    folder on disk), else `default`."""
+    text = str(name or "")
+    return text if _MODEL_NAME.match(text) and ".." not in text else default
 
 
 class EngineMissingError(PaintGANError, LookupError):

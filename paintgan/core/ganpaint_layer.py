@@ -28,13 +28,16 @@ import hashlib
 import io
 import itertools
 import json
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from paintgan import limits
 from paintgan.core.engines import engine as provided
+from paintgan.core.engines import plain_model_name
 from paintgan.core.geometry import Rect
 from paintgan.core.layers import LayerState, ResultImageLayer, as_rgba8, layer_kind
 
@@ -79,8 +82,9 @@ class GanStroke:
             raise ValueError(f"a GAN stroke mask must be 2-D, got shape {m.shape}")
         if m.dtype != np.uint8:
             m = (np.clip(m.astype(np.float32), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-        m = np.array(m, copy=True)
-        m.setflags(write=False)
+        if m.flags.writeable or m.base is not None or not m.flags.c_contiguous:
+            m = np.array(m, copy=True)  # our own frozen copy; one that already is one stays shared
+            m.setflags(write=False)
         object.__setattr__(self, "mask", m)
         object.__setattr__(self, "strength", float(np.clip(float(self.strength), 0.0, 1.0)))
         object.__setattr__(self, "points", tuple((float(x), float(y)) for x, y in self.points))
@@ -277,7 +281,7 @@ class GanPaintLayer(ResultImageLayer):
         a = state.attrs
         layer = cls()
         layer._apply_common(state.props)
-        layer.model = a.get("model") or "ganpaint"
+        layer.model = plain_model_name(a.get("model"), "ganpaint")
         with contextlib.suppress(ValueError):
             layer.seed = int(a.get("seed", "0"))
         with contextlib.suppress(ValueError):
@@ -326,33 +330,60 @@ def parse_scene(blob: bytes, masks_blob: bytes | None, what: str = "GANPaint lay
             raise ValueError("not a JSON object")
         if int(body.get("version", 1)) > FORMAT:
             raise ValueError(f"written by a newer PaintGAN (format {body['version']})")
-        model = str(body.get("model") or "ganpaint")
+        model = plain_model_name(body.get("model"), "ganpaint")
         seed = int(body.get("seed", 0))
         w, h = (int(v) for v in body["image_size"])
+        side = limits.limit("GAN_IMAGE_SIDE")
+        if not (0 < w <= side and 0 < h <= side):
+            raise ValueError(f"image_size {w}×{h} is outside 1..{side:.0f} (limit GAN_IMAGE_SIDE)")
         items = list(body.get("strokes") or [])
+        limits.check("GAN_STROKES", len(items), what, "the number of strokes")
         masks: np.ndarray | None = None
         if items:
             if not masks_blob:
                 raise ValueError(f"{len(items)} strokes but no {MASKS_BLOB}")
-            with np.load(io.BytesIO(masks_blob), allow_pickle=False) as npz:
-                masks = np.asarray(npz["masks"])
-            if masks.dtype != np.uint8 or masks.ndim != 3:
-                raise ValueError(f"masks must be uint8 [N, H, W], got {masks.dtype} {masks.shape}")
+            masks = _load_masks(masks_blob, (h, w), what)
         strokes = []
+        shared: dict[int, np.ndarray] = {}  # strokes naming the same mask share one array
         for item in items:
             assert masks is not None
             i = int(item["mask"])
             if not 0 <= i < len(masks):
                 raise ValueError(f"stroke refers to mask {i} of {len(masks)}")
+            if i not in shared:
+                shared[i] = np.array(masks[i])
+                shared[i].setflags(write=False)
             pts = tuple((float(p[0]), float(p[1])) for p in item.get("points", []))
             strokes.append(GanStroke(str(item["concept"]), str(item.get("mode", "draw")),
                                      str(item.get("intensity", "medium")), float(item.get("strength", 1.0)),
-                                     masks[i], pts, float(item.get("width", 0.0))))
+                                     shared[i], pts, float(item.get("width", 0.0))))
     except GanPaintFormatError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, OSError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, OSError, UnicodeDecodeError, ArithmeticError,
+            RecursionError, EOFError, zipfile.BadZipFile) as exc:
         raise GanPaintFormatError(f"GANPaint data of {what} is malformed: {exc}") from None
     return model, seed, (h, w), tuple(strokes)
+
+
+def _load_masks(blob: bytes, size: tuple[int, int], what: str) -> np.ndarray:
+    """The [N, H, W] uint8 masks of a masks.npz, refused from its header (before inflating anything) when
+    the shape is not N masks of the model's image size or the data would exceed GAN_MASK_BYTES."""
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        if "masks.npy" not in z.namelist():
+            raise ValueError("masks.npz has no 'masks' array")
+        with z.open("masks.npy") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _fortran, dtype = read_header(f)  # the header only: nothing inflated yet
+    if dtype != np.uint8 or len(shape) != 3 or tuple(shape[1:]) != size:
+        raise ValueError(f"masks must be uint8 [N, {size[0]}, {size[1]}], got {dtype} {tuple(shape)}")
+    limits.check("GAN_MASK_BYTES", int(np.prod(shape, dtype=np.float64)), what, "the masks' size (bytes)")
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+        masks = np.asarray(npz["masks"])
+    if masks.dtype != np.uint8 or masks.shape != tuple(shape):
+        raise ValueError(f"masks.npz does not hold what its header says ({masks.dtype} {masks.shape})")
+    return masks
 
 
 def ganpaint_layers(doc: Document) -> list[GanPaintLayer]:

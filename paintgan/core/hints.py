@@ -16,11 +16,13 @@ integers 0–255").
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from paintgan import limits
 from paintgan.errors import FormatError
 
 VERSION = 1
@@ -158,10 +160,15 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _num(ctx: _Ctx, v: Any, path: str, *, minimum: float | None = None, positive: bool = False) -> float:
+def _num(ctx: _Ctx, v: Any, path: str, *, minimum: float | None = None, positive: bool = False,
+         limit: str = "HINT_COORD") -> float:
     if not _is_num(v):
         raise ctx.fail(path, f"expected a number, got {_json_type(v)}")
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an integer too large for a float
+        raise ctx.fail(path, "the number is too large") from None
+    limits.check(limit, abs(f), f"{ctx.source}: {path}", "the value")
     if positive and f <= 0:
         raise ctx.fail(path, f"expected a positive number, got {_num_out(f)}")
     if minimum is not None and f < minimum:
@@ -214,12 +221,17 @@ def hints_from_data(data: Any, source: str = "hints") -> Hints:
     size = None
     if data.get("image_size") is not None:
         raw = data["image_size"]
+        top = limits.limit("HINT_COORD")
         if (not isinstance(raw, list) or len(raw) != 2
-                or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in raw)):
+                or not all(isinstance(c, int) and not isinstance(c, bool) and 0 < c <= top for c in raw)):
             raise ctx.fail("image_size", "expected [width, height], 2 positive integers")
         size = (int(raw[0]), int(raw[1]))
-    points = []
-    for i, item in enumerate(_list(ctx, data.get("hints", []), "hints")):
+    points: list[PointHint] = []
+    area = 0.0  # what the hints cover together: bounds the time drawing them takes
+    raw_points = _list(ctx, data.get("hints", []), "hints")
+    raw_strokes = _list(ctx, data.get("strokes") or [], "strokes")
+    limits.check("HINTS", len(raw_points) + len(raw_strokes), f"{source}: hints", "the number of hints")
+    for i, item in enumerate(raw_points):
         path = f"hints[{i}]"
         o = _obj(ctx, item, path)
         for key in ("x", "y", "rgb"):
@@ -228,24 +240,31 @@ def hints_from_data(data: Any, source: str = "hints") -> Hints:
         points.append(PointHint(
             _num(ctx, o["x"], f"{path}.x"), _num(ctx, o["y"], f"{path}.y"),
             _rgb(ctx, o["rgb"], f"{path}.rgb"),
-            _num(ctx, o.get("radius", DEFAULT_RADIUS), f"{path}.radius", minimum=0.0)))
+            _num(ctx, o.get("radius", DEFAULT_RADIUS), f"{path}.radius", minimum=0.0, limit="HINT_RADIUS")))
+        area += math.pi * points[-1].radius ** 2
     strokes = []
-    for i, item in enumerate(_list(ctx, data.get("strokes") or [], "strokes")):
+    n_stroke_points = 0
+    for i, item in enumerate(raw_strokes):
         path = f"strokes[{i}]"
         o = _obj(ctx, item, path)
         for key in ("points", "rgb"):
             if key not in o:
                 raise ctx.fail(path, f"missing \"{key}\"")
         pts_raw = _list(ctx, o["points"], f"{path}.points")
+        n_stroke_points += len(pts_raw)
+        limits.check("HINT_POINTS", n_stroke_points, f"{source}: {path}.points", "the stroke points so far")
         if not pts_raw:
             raise ctx.fail(f"{path}.points", "expected at least one [x, y] point")
         pts = []
         for j, pt in enumerate(pts_raw):
             if not isinstance(pt, list) or len(pt) != 2 or not all(_is_num(c) for c in pt):
                 raise ctx.fail(f"{path}.points[{j}]", "expected [x, y], 2 numbers")
-            pts.append((float(pt[0]), float(pt[1])))
-        strokes.append(StrokeHint(tuple(pts), _rgb(ctx, o["rgb"], f"{path}.rgb"),
-                                  _num(ctx, o.get("width", DEFAULT_WIDTH), f"{path}.width", positive=True)))
+            where = f"{path}.points[{j}]"
+            pts.append((_num(ctx, pt[0], f"{where}[0]"), _num(ctx, pt[1], f"{where}[1]")))
+        width = _num(ctx, o.get("width", DEFAULT_WIDTH), f"{path}.width", positive=True, limit="HINT_RADIUS")
+        strokes.append(StrokeHint(tuple(pts), _rgb(ctx, o["rgb"], f"{path}.rgb"), width))
+        area += width * (width + sum(math.dist(a, b) for a, b in itertools.pairwise(pts)))
+    limits.check("HINT_AREA", area, f"{source}: hints", "the area the hints cover")
     palette = [_rgb(ctx, c, f"palette[{i}]") for i, c in enumerate(_list(ctx, data.get("palette") or [],
                                                                        "palette"))]
     return Hints(points, strokes, palette, size)
@@ -258,12 +277,15 @@ def parse_hints(text: str | bytes, source: str = "hints") -> Hints:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormatError(f"{source}: not UTF-8 text (byte {exc.start})") from None
+    limits.check("JSON_BYTES", len(text), source, "the size of the hints JSON (characters)")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{source}: line {exc.lineno}, column {exc.colno}: {_friendly(exc.msg)}") from None
     except RecursionError:
         raise FormatError(f"{source}: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise FormatError(f"{source}: {str(exc).splitlines()[0]}") from None
     return hints_from_data(data, source)
 
 

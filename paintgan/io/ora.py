@@ -42,10 +42,11 @@ from xml.etree import ElementTree as ET
 import cv2
 import numpy as np
 
+from paintgan import limits
 from paintgan.core.blend import mode_from_ora, resolve_mode
 from paintgan.core.document import Document
 from paintgan.core.layers import LAYER_KINDS, GroupLayer, Layer, LayerState, layer_from_state
-from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError, one_line
+from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError, PaintGANError, one_line
 from paintgan.io.atomic import atomic_write
 from paintgan.io.images import decode_image, encode_png, pixel_limit
 
@@ -253,7 +254,10 @@ class _Reader:
         self.path = path
         self.max_pixels = max_pixels
         self.entries: dict[str, zipfile.ZipInfo] = {}
-        for info in z.infolist():
+        infos = z.infolist()
+        limits.check("ZIP_ENTRIES", len(infos), f"Cannot open {path}", "the number of entries")
+        self.pixels_left = int(limits.limit("DOCUMENT_PIXELS"))  # decoded pixels all layers may still use
+        for info in infos:
             safe = _safe_name(info.filename)
             if safe is not None and not info.is_dir():  # unsafe names are never used
                 self.entries.setdefault(safe, info)
@@ -340,6 +344,7 @@ class _Reader:
                 attrs[local] = value
         x = _int_attr(el, "x", 0, what, self.path) + dx
         y = _int_attr(el, "y", 0, what, self.path) + dy
+        limits.check("LAYER_OFFSET", max(abs(x), abs(y)), f"Cannot open {self.path}: {what}", "the position")
         if is_stack:
             children = self.stack(el, x, y, depth + 1, index_path)
             return LayerState(kind, props, None, (0, 0), attrs, blobs, children, layer_id)
@@ -350,12 +355,17 @@ class _Reader:
         pixels = None
         if not empty:
             data = self.read(entry)
+            cap = min(self.max_pixels, self.pixels_left)
             try:
-                loaded = decode_image(data, entry, self.max_pixels)
+                loaded = decode_image(data, entry, cap)
                 pixels = loaded.pixels
+                self.pixels_left -= int(pixels.shape[0]) * int(pixels.shape[1])
                 if "16" in loaded.source_mode or any("8 bits" in n for n in loaded.notes):
                     self.deep_layers += 1
             except ImageTooLargeError as exc:
+                if cap < self.max_pixels:  # the document's budget, not the single image, ran out
+                    limits.check("DOCUMENT_PIXELS", limits.limit("DOCUMENT_PIXELS") + 1,
+                                 f"Cannot open {self.path}: {what}", "the layers' pixels together")
                 raise OraTooLargeError(f"Cannot open {self.path}: {what}: {exc}") from None
             except ImageReadError as exc:
                 reason = str(exc).removeprefix(f"Cannot open {entry}: ")
@@ -389,7 +399,15 @@ def load_ora(path: str | os.PathLike[str], max_pixels: int | None = None, notes:
     except OSError as exc:
         raise ImageReadError(f"Cannot open {name}: {exc.strerror or exc}") from None
     with z:
-        return _load(z, name, limit, notes)
+        try:
+            return _load(z, name, limit, notes)
+        except PaintGANError:
+            raise
+        except MemoryError:
+            raise OraFormatError(f"Cannot open {name}: not enough memory to open it") from None
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, RecursionError, EOFError,
+                OSError, RuntimeError, zipfile.BadZipFile, zlib.error) as exc:  # a case no check foresaw
+            raise OraFormatError(f"Cannot open {name}: damaged content ({one_line(exc)})") from None
 
 
 def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = None) -> Document:
@@ -419,6 +437,8 @@ def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = N
     root_stack = next((c for c in image if _tag(c) == "stack"), None)
     if root_stack is None:
         raise r.fail("stack.xml has no root <stack>")
+    n_layers = sum(1 for el in root_stack.iter() if _tag(el) in ("stack", "layer")) - 1
+    limits.check("LAYERS", n_layers, f"Cannot open {name}", "the number of layers")  # before decoding any
     try:
         states = r.stack(root_stack, 0, 0, 0, [])
     except RecursionError:
@@ -426,7 +446,14 @@ def _load(z: zipfile.ZipFile, name: str, limit: int, notes: list[str] | None = N
 
     doc = Document(width, height)
     for state in states:
-        doc.root.insert(len(doc.root.children), layer_from_state(state))
+        what = f"layer “{str(state.props.get('name', ''))[:60]}”"
+        try:
+            layer = layer_from_state(state)
+        except PaintGANError as exc:
+            raise r.fail(f"{what}: {one_line(exc)}") from None
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, RecursionError) as exc:
+            raise r.fail(f"{what} is malformed ({one_line(exc)})") from None
+        doc.root.insert(len(doc.root.children), layer)
     doc.active_layer = _find_path(doc.root, r.selected_path) or (
         doc.root.children[-1] if doc.root.children else None)
 

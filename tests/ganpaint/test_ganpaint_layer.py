@@ -129,7 +129,7 @@ def test_ora_round_trip(tiny_model, tmp_path) -> None:
     from paintgan.io.ora import load_ora, save_ora
 
     painter = GanPainter(tiny_model, "cpu")
-    made = CreateGanPaintDocument(painter.image_size, model=str(tiny_model), seed=5)
+    made = CreateGanPaintDocument(painter.image_size, model=tiny_model.name, seed=5)  # files keep names only
     layer = made.layer
     AddGanStroke(layer, _stroke("tree")).redo()
     AddGanStroke(layer, _stroke("grass", "remove", (0, 40, 64, 64))).redo()
@@ -139,7 +139,7 @@ def test_ora_round_trip(tiny_model, tmp_path) -> None:
     back = load_ora(path)
     (lay,) = list(back.layers())
     assert isinstance(lay, GanPaintLayer)
-    assert (lay.seed, lay.model, lay.image_size) == (5, str(tiny_model), layer.image_size)
+    assert (lay.seed, lay.model, lay.image_size) == (5, tiny_model.name, layer.image_size)
     assert [(s.concept, s.mode, s.intensity) for s in lay.strokes] == [("tree", "draw", "high"),
                                                                       ("grass", "remove", "high")]
     for a, b in zip(layer.strokes, lay.strokes, strict=True):
