@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from paintgan.brush import image_ops
@@ -36,8 +36,10 @@ from paintgan.gui.tools.select_lasso import LassoSelectTool, PolygonSelectTool
 from paintgan.gui.tools.select_shape import EllipseSelectTool, RectSelectTool
 from paintgan.gui.tools.select_wand import WandSelectTool
 from paintgan.gui.tools.shape import ShapeTool
+from paintgan.gui.tools.transform import FloatingTool, MoveTool, TransformTool
 
 if TYPE_CHECKING:
+    from paintgan.gui.canvas import CanvasWidget
     from paintgan.gui.main_window import MainWindow
 
 # key: (text, shortcuts, method name on EditingMode)
@@ -87,8 +89,11 @@ class EditingMode(QObject):
             PolygonSelectTool(ctx, zoom=canvas_zoom, cursor=lambda: window.canvas.cursor_doc_pos()),
             WandSelectTool(ctx)]
         brush = window.tools["brush"]
+        self.floating_tools: list[FloatingTool] = [MoveTool(ctx, view=lambda: window.canvas.view),
+                                                   TransformTool(ctx, view=lambda: window.canvas.view)]
         self.tools: list[Tool] = [*self.select_tools, GradientTool(ctx),
-                                  ShapeTool(ctx, brush=lambda: brush.settings)]  # type: ignore[attr-defined]
+                                  ShapeTool(ctx, brush=lambda: brush.settings),  # type: ignore[attr-defined]
+                                  *self.floating_tools]
         self.actions: dict[str, QAction] = {}
         self.overlay: SelectionOverlay | None = None
         self.clipboard = ClipboardOps(window, ctx)
@@ -96,6 +101,7 @@ class EditingMode(QObject):
     # -- wiring --------------------------------------------------------------------------------------
     def finish(self) -> None:
         w = self.window
+        w.canvas.overlays.append(self._paint_floating)  # transform preview under the marching ants
         self.overlay = SelectionOverlay(w.canvas)
         for tool in self.tools:
             sig = getattr(tool, "preview_changed", None)
@@ -141,6 +147,11 @@ class EditingMode(QObject):
                     edit.insertSeparator(first)
                 else:
                     edit.insertAction(first, self.actions[key])
+
+    def _paint_floating(self, p: QPainter, canvas: CanvasWidget) -> None:
+        tool = canvas.tool
+        if isinstance(tool, FloatingTool) and tool.active:
+            tool.paint_preview(p, canvas.view.qtransform())
 
     def _insert_menu(self, menu: QMenu, before: str) -> None:
         bar = self.window.menuBar()
