@@ -23,6 +23,7 @@ from tests.gui.helpers import click, drag, key, widget_pos
 
 W, H = 400, 300
 ELLIPSE = (200, 150, 80, 55)  # cx, cy, rx, ry of the object in image 0
+DOG = "chien-狗-🐕"  # any Unicode label round-trips
 
 
 def ellipse_polygon(cx: float, cy: float, rx: float, ry: float, n: int = 180) -> np.ndarray:
@@ -111,20 +112,20 @@ def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: Mai
     window.redo()
     assert np.allclose(lay.shapes[0].array(), moved)
 
-    # label it: double-click the shape, the dialog answers "dog"
-    labels.append("dog")
+    # label it: double-click the shape, the dialog answers a Unicode label
+    labels.append(DOG)
     canvas = window.canvas
     QTest.mouseDClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                       widget_pos(window, cx, cy).toPoint())
     QApplication.processEvents()
-    assert lay.shapes[0].label == "dog"
-    assert window.annotate.labels is not None and "dog" in window.annotate.labels.labels()
+    assert lay.shapes[0].label == DOG
+    assert window.annotate.labels is not None and DOG in window.annotate.labels.labels()
 
     # saved beside the image (autosave after each edit)
     js = folder / "img01.json"
     ctl.flush()
     f = read_labelme(js, image_path=folder / "img01.png")
-    assert [s.label for s in f.shapes] == ["dog"]
+    assert [s.label for s in f.shapes] == [DOG]
     assert np.allclose(f.shapes[0].array(), moved, atol=1e-6)
     assert ctl.dataset.status(0).state == "labelled"
     assert not window.session.modified
@@ -134,7 +135,7 @@ def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: Mai
     assert ctl.index == 1 and len(layer(window)) == 0
     key(window, Qt.Key.Key_A)
     assert ctl.index == 0
-    assert [s.label for s in layer(window).shapes] == ["dog"]
+    assert [s.label for s in layer(window).shapes] == [DOG]
     key(window, Qt.Key.Key_PageDown)
     assert ctl.index == 1
 
@@ -142,7 +143,7 @@ def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: Mai
     open_folder(window, folder)
     assert ctl.index == 0
     again = layer(window).shapes
-    assert [s.label for s in again] == ["dog"]
+    assert [s.label for s in again] == [DOG]
     assert np.allclose(again[0].array(), moved, atol=1e-6)
 
 
@@ -305,7 +306,7 @@ def test_corrective_clicks_repredict(window: MainWindow, folder: Path, labels: l
 
 
 def test_label_dialog_autocomplete(qtbot) -> None:  # type: ignore[no-untyped-def]
-    dlg = label_dialog.LabelDialog(["cat", "dog", "chat noir"], current="cat")
+    dlg = label_dialog.LabelDialog(["cat", DOG, "chat noir"], current="cat")
     qtbot.addWidget(dlg)
     assert dlg.label() == "cat"
     dlg.edit.setText("")
