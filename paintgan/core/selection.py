@@ -221,16 +221,34 @@ def feather(sel: Selection | None, radius: float, bounds: Rect) -> Selection | N
 
 # -- outline (marching ants) ------------------------------------------------------------------------
 def outline(sel: Selection | None) -> list[np.ndarray]:
-    """The boundaries of the selected area as closed polygons ((n, 2) float32 document coordinates
-    through the centres of the edge pixels), with straight runs collapsed to their end points: a
-    rectangle is 4 points, a lasso on an A4 page some thousands."""
+    """The boundaries of the selected area as closed polygons ((n, 2) float32 document coordinates) along
+    the pixel edges, with straight runs collapsed to their end points: a rectangle is 4 points, a lasso on
+    an A4 page some thousands.
+
+    Traced on the grid of pixel corners: a corner is "in" when any of its four pixels is selected for
+    the outer boundaries, when all four are for the holes; a contour through corner (i, j) is then
+    exactly the pixel edge."""
     if sel is None:
         return []
     binary = (sel.mask >= THRESHOLD).astype(np.uint8)
-    contours, _h = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    padded = np.pad(binary, 1)  # (h + 2, w + 2): corner (i, j) sits between padded pixels i..i+1, j..j+1
+    k = np.ones((2, 2), np.uint8)
+    # cv2's 2×2 kernel is anchored at (0, 0): out[i, j] looks at i..i+1, j..j+1 (one corner's 4 pixels)
+    any_in = cv2.dilate(padded, k, anchor=(0, 0))[:-1, :-1]
+    all_in = cv2.erode(padded, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)[:-1, :-1]
     out = []
-    for c in contours:
+    outer, _h = cv2.findContours(any_in, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # holes: the regions of corners touching an unselected pixel, except the outside (touching the rim)
+    # (RETR_CCOMP puts every component's outer boundary at the top level, nested ones included)
+    free, hier = cv2.findContours(1 - all_in, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    gh, gw = all_in.shape
+    holes = []
+    for c, h in zip(free, hier[0] if hier is not None else [], strict=False):
+        x, y, w, hh = cv2.boundingRect(c)
+        if h[3] < 0 and x > 0 and y > 0 and x + w < gw and y + hh < gh:
+            holes.append(c)
+    for c in [*outer, *holes]:
         pts = c.reshape(-1, 2).astype(np.float32)
-        pts += np.float32([sel.x + 0.5, sel.y + 0.5])
+        pts += np.float32([sel.x, sel.y])  # corner (i, j) of the padded grid is document corner (x+j, y+i)
         out.append(pts)
     return out

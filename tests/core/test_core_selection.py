@@ -77,7 +77,7 @@ def test_outline_of_rectangle_and_holes() -> None:
     a = sel.rectangle(10, 10, 20, 20, B)
     (poly,) = sel.outline(a)
     assert len(poly) == 4
-    assert poly[:, 0].min() == 10.5 and poly[:, 0].max() == 19.5
+    assert poly[:, 0].min() == 10 and poly[:, 0].max() == 20  # along the pixel edges
     ring = sel.combine(sel.rectangle(0, 0, 60, 60, B), sel.rectangle(20, 20, 40, 40, B), "subtract")
     assert len(sel.outline(ring)) == 2
     assert sel.outline(None) == []
@@ -94,3 +94,10 @@ def test_document_selection_event_and_immutability() -> None:
         a.mask[0, 0] = 0  # read-only: commands may share it safely
     t = a.translated(5, 5)
     assert t.rect == Rect(6, 7, 10, 10) and t.mask is a.mask
+
+
+def test_outline_follows_pixel_edges_of_holes() -> None:
+    ring = sel.combine(sel.rectangle(0, 0, 60, 60, B), sel.rectangle(20, 20, 40, 40, B), "subtract")
+    outer, hole = sel.outline(ring)
+    assert sorted(map(tuple, outer.tolist())) == [(0, 0), (0, 60), (60, 0), (60, 60)]
+    assert hole[:, 0].min() == 20 and hole[:, 0].max() == 40 and hole[:, 1].min() == 20
