@@ -419,3 +419,19 @@ def test_extreme_clicks_and_move_shape(window: MainWindow, folder: Path, labels:
     assert np.allclose(lay.shapes[0].array(), before + np.array([15, 6]))
     window.undo()
     assert np.allclose(lay.shapes[0].array(), before)
+
+
+def test_backdrop_dropped_when_the_page_changes(window: MainWindow, folder: Path) -> None:
+    open_folder(window, folder)
+    assert window.canvas.backdrop is not None
+    image_layer = next(lay for lay in window.session.doc.layers() if lay is not layer(window))
+    from paintgan.gui import layer_ops
+
+    layer_ops.set_props(window.session, image_layer, visible=False)  # the photo hidden: tiles show it
+    assert window.canvas.backdrop is None
+    window.undo()
+    assert window.canvas.backdrop is None  # stays on the exact tiles for this document
+    key(window, Qt.Key.Key_D)
+    assert window.canvas.backdrop is not None
+    key(window, Qt.Key.Key_A)  # back on the changed document: still its tiles
+    assert window.canvas.backdrop is None or window.annotate.controller.backdrop.level_for(0.1) == 0

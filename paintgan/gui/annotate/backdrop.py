@@ -40,6 +40,7 @@ class Backdrop:
     def __init__(self, width: int, height: int, levels: list[np.ndarray]) -> None:
         self.width, self.height = width, height
         self.levels = levels
+        self.stale = False  # set when the document's pixels changed: the canvas tiles are used instead
         self._images: dict[int, QImage] = {}
 
     def level_for(self, zoom: float) -> int:

@@ -174,6 +174,15 @@ class AnnotateMode(QObject):
     def _doc_changed(self, change: Change) -> None:
         if change.kind not in ("shapes", "active", "meta"):
             self._doc_image = None
+            backdrop = self.controller.backdrop
+            if backdrop is not None and self.in_dataset() and not backdrop.stale:
+                # the photo's pyramid no longer shows the page (painted on, layer hidden, image rotated…):
+                # the canvas draws its tiles again
+                backdrop.stale = True
+                if self.controller.item is not None:
+                    self.controller.item.levels = []  # also when this image is shown again
+                self.window.canvas.backdrop = None
+                self.window.canvas.update()
 
     def in_dataset(self) -> bool:
         return self.controller.is_dataset_session(self.window.session)
@@ -181,7 +190,8 @@ class AnnotateMode(QObject):
     def _update_mode(self) -> None:
         on = self.in_dataset()
         canvas = self.window.canvas
-        canvas.backdrop = self.controller.backdrop.paint if on and self.controller.backdrop else None
+        backdrop = self.controller.backdrop
+        canvas.backdrop = backdrop.paint if on and backdrop is not None and not backdrop.stale else None
         for key in DATASET_ONLY:
             if key in self.actions:
                 self.actions[key].setEnabled(on)
