@@ -27,6 +27,7 @@ from paintgan.gui.colors import ColorState
 from paintgan.gui.documents import OpenDocuments
 from paintgan.gui.editing import EditingMode
 from paintgan.gui.ganpaint.mode import GanPaintMode
+from paintgan.gui.help import install_help
 from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.panels.colorize import ColorizePanel
 from paintgan.gui.panels.history import HistoryPanel
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.ganpaint.finish()
         self.annotate.finish()
         self.editing.finish()
+        self.help_actions = install_help(self)  # Help ▸ Keyboard Shortcuts, About (issue #17)
         from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
 
         self.autosave = install_autosave(self)
