@@ -237,9 +237,10 @@ def outline(sel: Selection | None) -> list[np.ndarray]:
     any_in = cv2.dilate(padded, k, anchor=(0, 0))[:-1, :-1]
     all_in = cv2.erode(padded, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)[:-1, :-1]
     out = []
-    outer, _h = cv2.findContours(any_in, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # RETR_CCOMP puts every component's outer boundary at the top level (islands in holes included)
+    found, hier = cv2.findContours(any_in, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    outer = [c for c, h in zip(found, hier[0] if hier is not None else [], strict=False) if h[3] < 0]
     # holes: the regions of corners touching an unselected pixel, except the outside (touching the rim)
-    # (RETR_CCOMP puts every component's outer boundary at the top level, nested ones included)
     free, hier = cv2.findContours(1 - all_in, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     gh, gw = all_in.shape
     holes = []

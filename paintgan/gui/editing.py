@@ -27,6 +27,7 @@ from paintgan.core.layers import RasterLayer
 from paintgan.errors import PaintGANError
 from paintgan.gui import dialogs
 from paintgan.gui.clipboard import ClipboardOps
+from paintgan.gui.edit_icons import edit_icon
 from paintgan.gui.image_dialogs import CanvasSizeDialog, ScaleImageDialog
 from paintgan.gui.selection_overlay import SelectionOverlay
 from paintgan.gui.tools.base import Tool, ToolContext
@@ -101,6 +102,10 @@ class EditingMode(QObject):
     # -- wiring --------------------------------------------------------------------------------------
     def finish(self) -> None:
         w = self.window
+        for tool in self.tools:
+            icon = edit_icon(tool.name)
+            if icon is not None and tool.name in w.tool_actions:
+                w.tool_actions[tool.name].setIcon(icon)
         w.canvas.overlays.append(self._paint_floating)  # transform preview under the marching ants
         self.overlay = SelectionOverlay(w.canvas)
         for tool in self.tools:

@@ -101,3 +101,9 @@ def test_outline_follows_pixel_edges_of_holes() -> None:
     outer, hole = sel.outline(ring)
     assert sorted(map(tuple, outer.tolist())) == [(0, 0), (0, 60), (60, 0), (60, 60)]
     assert hole[:, 0].min() == 20 and hole[:, 0].max() == 40 and hole[:, 1].min() == 20
+
+
+def test_outline_keeps_islands_inside_holes() -> None:
+    ring = sel.combine(sel.rectangle(0, 0, 60, 60, B), sel.rectangle(10, 10, 50, 50, B), "subtract")
+    island = sel.combine(ring, sel.rectangle(20, 20, 30, 30, B), "add")
+    assert len(sel.outline(island)) == 3  # outer border, the hole, the island in the hole
