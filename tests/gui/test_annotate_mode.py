@@ -435,3 +435,15 @@ def test_backdrop_dropped_when_the_page_changes(window: MainWindow, folder: Path
     assert window.canvas.backdrop is not None
     key(window, Qt.Key.Key_A)  # back on the changed document: still its tiles
     assert window.canvas.backdrop is None or window.annotate.controller.backdrop.level_for(0.1) == 0
+
+
+def test_output_folder(window: MainWindow, folder: Path, labels: list[str], tmp_path: Path) -> None:
+    out = tmp_path / "labels"
+    out.mkdir()
+    assert window.annotate.open_folder(str(folder), str(out))
+    key(window, Qt.Key.Key_R)
+    drag(window, [(20, 20), (60, 60)])
+    assert window.annotate.controller.flush()
+    assert (out / "img01.json").exists() and not (folder / "img01.json").exists()
+    f = read_labelme(out / "img01.json", image_path=folder / "img01.png")
+    assert f.image_path.endswith("img01.png") and len(f.shapes) == 1

@@ -60,6 +60,7 @@ HELP = {
 # key: (text, shortcuts, method)
 ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "open_folder": ("Open &Folder for Annotation…", ("Ctrl+Shift+O",), "open_folder_dialog"),
+    "output_folder": ("Save LabelMe Files &To Folder…", (), "output_folder_dialog"),
     "next_image": ("&Next Image", ("D", "PgDown"), "next_image"),
     "prev_image": ("&Previous Image", ("A", "PgUp"), "prev_image"),
     "copy_shapes": ("&Copy Shapes", ("Ctrl+C",), "copy_shapes"),
@@ -73,11 +74,11 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "export_coco": ("Export &COCO…", (), "export_coco"),
     "export_yolo": ("Export &YOLO…", (), "export_yolo"),
 }
-MENU = ["open_folder", None, "prev_image", "next_image", None, "copy_shapes", "paste_shapes", "copy_previous",
-        "select_all", "edit_label", "simplify", None, "refine_drag", "ask_label", None, "export_coco",
-        "export_yolo"]
+MENU = ["open_folder", "output_folder", None, "prev_image", "next_image", None, "copy_shapes", "paste_shapes",
+        "copy_previous", "select_all", "edit_label", "simplify", None, "refine_drag", "ask_label", None,
+        "export_coco", "export_yolo"]
 LABEL_SCAN_LIMIT = 2000  # up to this many images, opening a folder reads every LabelMe file's labels
-DATASET_ONLY = ("next_image", "prev_image", "copy_previous", "export_coco", "export_yolo")
+DATASET_ONLY = ("output_folder", "next_image", "prev_image", "copy_previous", "export_coco", "export_yolo")
 
 
 class AnnotateMode(QObject):
@@ -267,6 +268,16 @@ class AnnotateMode(QObject):
     def open_folder(self, folder: str | Path, output_dir: str | Path | None = None) -> bool:
         self.assist.warm_up()  # load the model in the background while the first image decodes
         return self.controller.open(folder, output_dir)
+
+    def output_folder_dialog(self) -> None:
+        """Keep the LabelMe files in another folder than the images (reopens the dataset there)."""
+        ds = self.controller.dataset
+        if ds is None:
+            return
+        out = QFileDialog.getExistingDirectory(self.window, "Save LabelMe Files To Folder",
+                                               str(ds.output_dir or ds.folder))
+        if out:
+            self.open_folder(ds.folder, None if Path(out) == Path(ds.folder) else out)
 
     def _folder_opened(self) -> None:
         ds = self.controller.dataset
