@@ -80,7 +80,8 @@ class Shape:
             object.__setattr__(self, name, dict(value))
         if self.group_id is not None:
             gid = self.group_id
-            if isinstance(gid, bool) or not isinstance(gid, int | float) or not float(gid).is_integer():
+            if isinstance(gid, bool) or not isinstance(gid, int | float) or (
+                    isinstance(gid, float) and not gid.is_integer()):  # (float(huge int) would overflow)
                 raise ShapeError(f"group_id must be an integer or null, got {gid!r}")
             object.__setattr__(self, "group_id", int(gid))
         need = MIN_POINTS.get(self.shape_type, 1)
@@ -218,7 +219,7 @@ class Shape:
             raise ShapeError("“points” must be a list of [x, y] pairs")
         try:
             points = tuple((float(p[0]), float(p[1])) for p in pts)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too large for a float
             raise ShapeError("“points” holds something that is not a number") from None
         label = d.get("label", "")
         if not isinstance(label, str):

@@ -157,7 +157,14 @@ class _Ctx:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return isinstance(v, int | float) and not isinstance(v, bool) and _finite(v)
+
+
+def _finite(v: int | float) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer with hundreds of digits
+        return False
 
 
 def _num(ctx: _Ctx, v: Any, path: str, *, minimum: float | None = None, positive: bool = False,
@@ -189,7 +196,7 @@ def _json_type(v: Any) -> str:
     if isinstance(v, bool):
         return "a boolean"
     if isinstance(v, int | float):
-        return "a number" if math.isfinite(v) else "a non-finite number"
+        return "a number" if _finite(v) else "a non-finite or too large number"
     if isinstance(v, str):
         return "a string"
     if isinstance(v, list):

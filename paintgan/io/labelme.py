@@ -174,7 +174,8 @@ def labelme_from_object(body: dict[str, Any], name: str = "LabelMe file") -> Lab
         v = body.get(key)
         if v is None:
             v = 0
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or not float(v).is_integer():
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        if not number or not 0 <= v < 2**31 or not float(v).is_integer():  # (2**31: huge ints overflow float)
             raise LabelMeError(f"{name}: “{key}” must be a whole number of pixels")
         size.append(int(v))
     extra = {k: v for k, v in body.items() if k not in TOP_KEYS or k == "imageData"}
