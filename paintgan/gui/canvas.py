@@ -73,6 +73,9 @@ class CanvasWidget(SessionObserver, QWidget):
         self._session: DocumentSession | None = None
         self.cache: TileCache | None = None
         self._fitted = False
+        # the view was fitted automatically and the user has not zoomed, panned or rotated since: a resize
+        # (the window manager giving the first window its real size) fits again
+        self._auto_fit = True
         self._space = False
         self._panning: QPointF | None = None
         self._tool_down = False
@@ -142,21 +145,26 @@ class CanvasWidget(SessionObserver, QWidget):
         doc = self.session.doc
         self.view.fit(doc.width, doc.height)
         self._fitted = True
+        self._auto_fit = True
         self._view_updated()
 
     def set_zoom(self, zoom: float, anchor: tuple[float, float] | None = None) -> None:
+        self._auto_fit = False
         self.view.set_zoom(zoom, anchor)
         self._view_updated()
 
     def zoom_step(self, steps: int, anchor: tuple[float, float] | None = None) -> None:
+        self._auto_fit = False
         self.view.zoom_step(steps, anchor)
         self._view_updated()
 
     def actual_pixels(self) -> None:
+        self._auto_fit = False
         self.view.set_zoom(1.0)
         self._view_updated()
 
     def rotate_by(self, degrees: float) -> None:
+        self._auto_fit = False
         self.view.rotate_by(degrees)
         self._view_updated()
 
@@ -171,7 +179,7 @@ class CanvasWidget(SessionObserver, QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.view.width, self.view.height = max(1, self.width()), max(1, self.height())
-        if not self._fitted:
+        if not self._fitted or self._auto_fit:
             self.fit()
         super().resizeEvent(event)
 
@@ -317,6 +325,7 @@ class CanvasWidget(SessionObserver, QWidget):
         if self._panning is not None:
             d = pos - self._panning
             self._panning = pos
+            self._auto_fit = False
             self.view.pan_by(d.x(), d.y())
             self._view_updated()
             return

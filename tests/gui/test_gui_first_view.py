@@ -1,0 +1,30 @@
+"""The first window fits the new document once the canvas has its real size (it used to fit the
+provisional 200×150 widget and stay a tiny rectangle at a zoom the status bar called 100 %)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from paintgan.gui.main_window import MainWindow
+from paintgan.gui.session import DocumentSession
+
+
+def test_first_view_is_fitted_after_the_window_gets_its_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = MainWindow(DocumentSession.new(1920, 1080))
+    qtbot.addWidget(w)
+    w.canvas.resize(200, 150)  # what the canvas has before the window manager sizes the window
+    w.canvas.fit()
+    w.resize(1280, 820)
+    w.show()
+    qtbot.waitExposed(w)
+    QApplication.processEvents()
+    c, v = w.canvas, w.canvas.view
+    shown_w, shown_h = 1920 * v.zoom, 1080 * v.zoom
+    assert shown_w >= 0.8 * c.width() or shown_h >= 0.8 * c.height()  # fills most of the canvas widget
+    # once the user zooms, a resize no longer refits
+    c.zoom_step(1)
+    z = v.zoom
+    w.resize(1000, 700)
+    QApplication.processEvents()
+    assert v.zoom == z
+    w.session.stack.set_clean()
