@@ -108,7 +108,8 @@ class AutosaveManager(QObject):
         self.interval_s = float(interval_s)
         self.idle_s = min(float(idle_s), self.interval_s)
         self.busy = busy
-        self.gui_ms: list[float] = []  # GUI-thread time of each autosave (snapshot + bookkeeping)
+        self.gui_ms: list[float] = []  # GUI-thread wall time of each autosave (snapshot + bookkeeping)
+        self.gui_cpu_ms: list[float] = []  # the same in CPU time of the GUI thread (not other processes')
         self._tracked: dict[int, _Tracked] = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="paintgan-autosave")
         self._in_flight: str | None = None
@@ -191,7 +192,7 @@ class AutosaveManager(QObject):
         """Snapshot `session` on this (GUI) thread and queue the write. False when a write is running."""
         if self._closed or self._in_flight is not None:
             return False
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         t = self._track(session)
         snap = snapshot_document(session.doc)
         meta = {"title": session.display_name, "path": session.path}
@@ -200,6 +201,7 @@ class AutosaveManager(QObject):
         self._in_flight = t.uid
         self._executor.submit(self._write_job, t.uid, revision, snap, meta)
         self.gui_ms.append((time.perf_counter() - t0) * 1000.0)
+        self.gui_cpu_ms.append((time.thread_time() - c0) * 1000.0)
         return True
 
     # -- worker side ----------------------------------------------------------------------------------

@@ -119,7 +119,11 @@ class MainWindow(QMainWindow):
         self.colors.changed.connect(self._colors_changed)
 
         self._load_settings()
-        self.set_tool(self.settings.value("tool", "brush") or "brush")
+        # the last tool comes back only when it works on any paint layer: a GAN brush, hint or annotation
+        # tool left from the last session fits no new document, so the app starts on the brush then
+        saved = str(self.settings.value("tool", "brush") or "brush")
+        general = {"brush", "eraser", "picker", "fill", *(t.name for t in self.editing.tools)}
+        self.set_tool(saved if saved in general else "brush")
         self._connect_session()
         if not self.settings.contains("geometry"):
             self.resize(1280, 820)

@@ -192,3 +192,17 @@ def test_no_autosave_during_a_stroke(fast, qtbot) -> None:  # type: ignore[no-un
     assert px.shape == (150, 200, 4)
     w.session.stack.set_clean()
     w.close()
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (MemoryError(), "not enough memory"), (KeyError(), "KeyError"), (OverflowError("x"), "OverflowError: x")])
+def test_open_errors_are_never_empty(window, monkeypatch, no_modal_boxes, error, expected) -> None:  # type: ignore[no-untyped-def]
+    import paintgan.io.documents as documents
+
+    def fail(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise error
+
+    monkeypatch.setattr(documents, "open_document", fail)
+    assert not window.open_file("/somewhere/page.ora")
+    _title, text = no_modal_boxes[-1]
+    assert text == f"Cannot open page.ora: {expected}"

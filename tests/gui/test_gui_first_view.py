@@ -28,3 +28,13 @@ def test_first_view_is_fitted_after_the_window_gets_its_size(qtbot) -> None:  # 
     QApplication.processEvents()
     assert v.zoom == z
     w.session.stack.set_clean()
+
+
+def test_the_app_starts_on_the_brush(qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = MainWindow(DocumentSession.new(64, 64))
+    qtbot.addWidget(w)
+    w.set_tool("gan_brush" if "gan_brush" in w.tools else "hint_point")
+    w.save_settings()
+    w2 = MainWindow(DocumentSession.new(64, 64))
+    qtbot.addWidget(w2)
+    assert w2.tool.name == "brush"
