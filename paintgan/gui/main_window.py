@@ -274,8 +274,12 @@ class MainWindow(QMainWindow):
         except ImportError:
             dialogs.show_error(self, "Open", "Opening files is not available in this build")
             return False
-        except Exception as exc:  # never crash on a bad file
-            dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: {exc}")
+        except MemoryError:
+            dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: not enough memory")
+            return False
+        except Exception as exc:  # never crash on a bad file; never an empty message
+            reason = one_line(exc, with_type=True)
+            dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: {reason}")
             return False
         self.set_session(DocumentSession(doc, path))
         st.add_recent_file(self.settings, str(Path(path).resolve()))
