@@ -220,14 +220,15 @@ def feather(sel: Selection | None, radius: float, bounds: Rect) -> Selection | N
 
 
 # -- outline (marching ants) ------------------------------------------------------------------------
-def outline(sel: Selection | None) -> list[np.ndarray]:
+def outline(sel: Selection | None, tolerance: float = 0.0) -> list[np.ndarray]:
     """The boundaries of the selected area as closed polygons ((n, 2) float32 document coordinates) along
     the pixel edges, with straight runs collapsed to their end points: a rectangle is 4 points, a lasso on
     an A4 page some thousands.
 
     Traced on the grid of pixel corners: a corner is "in" when any of its four pixels is selected for
     the outer boundaries, when all four are for the holes; a contour through corner (i, j) is then
-    exactly the pixel edge."""
+    exactly the pixel edge. `tolerance` > 0 simplifies each polygon (Douglas-Peucker, in pixels): what a
+    zoomed-out view draws, where detail finer than a screen pixel is invisible anyway."""
     if sel is None:
         return []
     binary = (sel.mask >= THRESHOLD).astype(np.uint8)
@@ -249,6 +250,8 @@ def outline(sel: Selection | None) -> list[np.ndarray]:
         if h[3] < 0 and x > 0 and y > 0 and x + w < gw and y + hh < gh:
             holes.append(c)
     for c in [*outer, *holes]:
+        if tolerance > 0 and len(c) > 8:
+            c = cv2.approxPolyDP(c, float(tolerance), True)
         pts = c.reshape(-1, 2).astype(np.float32)
         pts += np.float32([sel.x, sel.y])  # corner (i, j) of the padded grid is document corner (x+j, y+i)
         out.append(pts)

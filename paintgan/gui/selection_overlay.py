@@ -1,16 +1,22 @@
 """Marching ants: the outline of the document's selection, and of the selection tool's shape in progress.
 
-The outline polygons are traced once per selection change (`paintgan.core.selection.outline`) and kept
-as a QPainterPath in document coordinates; the path mapped to the widget is cached per view (zoom, pan,
-rotation), so an animation frame only strokes a ready path twice (white under black dashes, cosmetic
-1-pixel pens: sharp at any zoom). Only the outline's screen box is repainted per frame.
+The outline polygons are traced once per selection change and detail level (`paintgan.core.selection.
+outline`, simplified to half a screen pixel: an A4 page at fit zoom strokes a few thousand points, not
+the 100,000 of a noisy wand selection) and kept as QPainterPaths in document coordinates; the path mapped
+to the widget is cached per view (zoom, pan, rotation), so an animation frame only strokes a ready path
+twice (white under black dashes, cosmetic 1-pixel pens: sharp at any zoom). Only the outline's screen
+box is repainted per frame.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
@@ -25,14 +31,38 @@ ANTS_MS = 150
 DASH = 4.0
 
 
+def polygon_from_array(pts: np.ndarray) -> QPolygonF:
+    """A QPolygonF of (n, 2) points, filled through its memory (a list of 100,000 QPointF objects takes
+    0.4 s; this 10 ms), with the slow way as the fallback where qreal is not a double."""
+    n = len(pts)
+    poly = QPolygonF()
+    poly.resize(n)
+    if n:
+        try:
+            addr = shiboken6.getCppPointer(poly.data())[0]
+            buf = np.ctypeslib.as_array((ctypes.c_double * (2 * n)).from_address(addr))
+            buf[:] = np.asarray(pts, np.float64).ravel()
+            first = poly.at(0)
+            if (first.x(), first.y()) == (float(pts[0][0]), float(pts[0][1])):
+                return poly
+        except (TypeError, ValueError, AttributeError):
+            pass
+    return QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
+
+
 def polygons_path(polys: list) -> QPainterPath:  # type: ignore[type-arg]
     path = QPainterPath()
     for poly in polys:
         if len(poly) < 2:
             continue
-        path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in poly]))
+        path.addPolygon(polygon_from_array(poly))
         path.closeSubpath()
     return path
+
+
+def detail_level(zoom: float) -> int:
+    """0 at 100 % and above, then one level per halving of the zoom."""
+    return max(0, math.floor(math.log2(1.0 / max(zoom, 1e-6))))
 
 
 class SelectionOverlay(QObject):
@@ -42,7 +72,7 @@ class SelectionOverlay(QObject):
         super().__init__(canvas)
         self.canvas = canvas
         self._session: DocumentSession | None = None
-        self._path: QPainterPath | None = None  # document coordinates
+        self._paths: dict[int, QPainterPath] = {}  # document coordinates, per detail level
         self._mapped: tuple[tuple[float, ...], QPainterPath] | None = None
         self._offset = 0.0
         self._had_preview = False
@@ -68,23 +98,33 @@ class SelectionOverlay(QObject):
     def _rebuild(self) -> None:
         old = self.screen_rect()
         assert self._session is not None
-        s = self._session.doc.selection
-        self._path = polygons_path(sel.outline(s)) if s is not None else None
+        self._paths = {}
         self._mapped = None
-        if self._path is None:
+        if self._session.doc.selection is None:
             self._timer.stop()
         elif not self._timer.isActive():
             self._timer.start()
         self.canvas.update(old.united(self.screen_rect()))
 
     # -- geometry ------------------------------------------------------------------------------------
-    def mapped_path(self) -> QPainterPath | None:
-        if self._path is None:
+    def doc_path(self, level: int) -> QPainterPath | None:
+        """The outline in document coordinates, simplified to half a screen pixel at `level`'s zoom."""
+        assert self._session is not None
+        s = self._session.doc.selection
+        if s is None:
             return None
+        if level not in self._paths:
+            self._paths[level] = polygons_path(sel.outline(s, 0.5 * 2 ** level if level else 0.0))
+        return self._paths[level]
+
+    def mapped_path(self) -> QPainterPath | None:
         v = self.canvas.view
         key = (v.zoom, v.angle, float(v.mirror), v.cx, v.cy, float(v.width), float(v.height))
         if self._mapped is None or self._mapped[0] != key:
-            self._mapped = (key, v.qtransform().map(self._path))
+            path = self.doc_path(detail_level(v.zoom))
+            if path is None:
+                return None
+            self._mapped = (key, v.qtransform().map(path))
         return self._mapped[1]
 
     def screen_rect(self):  # type: ignore[no-untyped-def]

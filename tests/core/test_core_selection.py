@@ -107,3 +107,11 @@ def test_outline_keeps_islands_inside_holes() -> None:
     ring = sel.combine(sel.rectangle(0, 0, 60, 60, B), sel.rectangle(10, 10, 50, 50, B), "subtract")
     island = sel.combine(ring, sel.rectangle(20, 20, 30, 30, B), "add")
     assert len(sel.outline(island)) == 3  # outer border, the hole, the island in the hole
+
+
+def test_outline_simplified_for_zoomed_out_views() -> None:
+    e = sel.ellipse(0, 0, 100, 80, B)
+    (full_poly,) = sel.outline(e)
+    (coarse,) = sel.outline(e, tolerance=2.0)
+    assert len(coarse) < len(full_poly) / 2
+    assert abs(coarse[:, 0].max() - full_poly[:, 0].max()) <= 2.0

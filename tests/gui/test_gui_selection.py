@@ -156,3 +156,12 @@ def test_marching_ants_drawn_and_fast_on_a4(window, qtbot) -> None:  # type: ign
     row = [img.pixelColor(int(wx) + dx, int(wy)).lightness() for dx in range(-3, 4)]
     assert min(row) < 60 or max(row) > 240
     window.session.stack.set_clean()
+
+
+def test_outline_path_built_through_memory_matches_points() -> None:
+    from paintgan.gui.selection_overlay import polygon_from_array
+
+    pts = np.random.default_rng(0).random((1000, 2)) * 500
+    poly = polygon_from_array(pts)
+    assert poly.size() == 1000
+    assert (poly.at(999).x(), poly.at(999).y()) == (pts[999, 0], pts[999, 1])
