@@ -106,6 +106,9 @@ class EditingMode(QObject):
             icon = edit_icon(tool.name)
             if icon is not None and tool.name in w.tool_actions:
                 w.tool_actions[tool.name].setIcon(icon)
+        transform = next(t for t in self.floating_tools if isinstance(t, TransformTool))
+        # Ctrl+T shows the handles at once (as in Krita), not at the first click
+        w.tool_actions[transform.name].triggered.connect(lambda _c=False: self._start_transform(transform))
         w.canvas.overlays.append(self._paint_floating)  # transform preview under the marching ants
         self.overlay = SelectionOverlay(w.canvas)
         for tool in self.tools:
@@ -152,6 +155,10 @@ class EditingMode(QObject):
                     edit.insertSeparator(first)
                 else:
                     edit.insertAction(first, self.actions[key])
+
+    def _start_transform(self, tool: TransformTool) -> None:
+        if self.window.canvas.tool is tool and not tool.active and tool.lift():
+            self.window.canvas.update()
 
     def _paint_floating(self, p: QPainter, canvas: CanvasWidget) -> None:
         tool = canvas.tool

@@ -165,3 +165,15 @@ def test_outline_path_built_through_memory_matches_points() -> None:
     poly = polygon_from_array(pts)
     assert poly.size() == 1000
     assert (poly.at(999).x(), poly.at(999).y()) == (pts[999, 0], pts[999, 1])
+
+
+def test_delete_clears_selected_pixels(window) -> None:  # type: ignore[no-untyped-def]
+    doc = window.session.doc
+    layer = doc.active_layer
+    layer.write(0, 0, np.full((240, 320, 4), 200, np.uint8))
+    window.set_tool("select_rect")
+    drag(window, [(10, 10), (50, 50)])
+    key(window, Qt.Key.Key_Delete)
+    a = layer.read(doc.rect)[:, :, 3]
+    assert a[30, 30] == 0 and a[100, 100] == 200
+    assert window.session.stack.undo_text() == "Clear"

@@ -101,3 +101,12 @@ def test_transform_preview_fps_2000(window) -> None:  # type: ignore[no-untyped-
     assert fps > 10  # budget 30 fps; loose for loaded runners
     tool.cancel()
     window.session.stack.set_clean()
+
+
+def test_ctrl_t_shows_handles_at_once(window) -> None:  # type: ignore[no-untyped-def]
+    _layer(window)
+    key(window, Qt.Key.Key_T, CTRL)
+    tool = window.tool
+    assert tool.name == "transform" and tool.active and len(tool.handle_points()) == 8
+    key(window, Qt.Key.Key_Escape)
+    assert not tool.active

@@ -7,10 +7,11 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainterPath, QPolygonF
 from PySide6.QtWidgets import QLabel, QWidget
 
+from paintgan.commands.clipboard import clear_selected
 from paintgan.commands.selection import deselect_command, select_command
 from paintgan.core import selection as sel
 from paintgan.core.selection import Selection
-from paintgan.gui.tools.base import Tool
+from paintgan.gui.tools.base import Tool, paintable_layer
 
 MODS_HELP = "Shift: add · Alt: subtract · Shift+Alt: intersect."
 
@@ -57,6 +58,21 @@ class SelectionTool(Tool):
         cmd = select_command(doc, shape, self.mode, self.what)
         if cmd.changes_anything():
             session.stack.push(cmd)
+
+    def key_press(self, key: int) -> bool:
+        """Delete / Backspace clear the selected pixels of the active layer (Krita's Edit ▸ Clear)."""
+        if self.active or key not in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            return False
+        doc = self.ctx.session().doc
+        if doc.selection is None:
+            return False
+        layer = paintable_layer(self.ctx)
+        if layer is None:
+            return True
+        cmd = clear_selected(doc, layer, "Clear")
+        if cmd is not None:
+            self.ctx.session().stack.push(cmd, done=True)
+        return True
 
     def preview_path(self) -> QPainterPath | None:
         """The shape in progress in document coordinates (None: nothing to draw)."""

@@ -96,7 +96,7 @@ class PolygonSelectTool(SelectionTool):
 
     def key_press(self, key: int) -> bool:
         if not self.points:
-            return False
+            return super().key_press(key)
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.close()
             return True
