@@ -36,7 +36,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree import ElementTree as ET
 
 import cv2
@@ -45,7 +45,7 @@ import numpy as np
 from paintgan import limits
 from paintgan.core.blend import mode_from_ora, resolve_mode
 from paintgan.core.document import Document
-from paintgan.core.layers import LAYER_KINDS, GroupLayer, Layer, LayerState, layer_from_state
+from paintgan.core.layers import LAYER_KINDS, GroupLayer, Layer, LayerState, RasterLayer, layer_from_state
 from paintgan.errors import ImageReadError, ImageTooLargeError, OraFormatError, PaintGANError, one_line
 from paintgan.io.atomic import atomic_write
 from paintgan.io.images import decode_image, encode_png, pixel_limit
@@ -99,10 +99,38 @@ def ora_bytes(doc: Document) -> bytes:
     return buf.getvalue()
 
 
+class LayerPngCache:
+    """The encoded PNG of each paint layer from the previous write of a document, reused while the layer's
+    tiles are the very same arrays (copy-on-write: an edited tile is a new array, so an unchanged layer keeps
+    every one). Autosave writes one document again and again and a stroke touches one layer: the others'
+    PNGs (seconds each on a large page) are not encoded again. An entry holds the tile mapping it was made
+    from, which keeps those arrays, and so their identities, alive."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[dict[Any, Any], tuple[int, int], bytes, tuple[int, int], bool]] = {}
+
+    def get(self, layer: RasterLayer) -> tuple[bytes, tuple[int, int], bool] | None:
+        e = self._entries.get(layer.id)
+        if e is None or e[1] != (layer.x, layer.y):
+            return None
+        tiles = layer.surface.snapshot()
+        if e[0].keys() != tiles.keys() or any(e[0][k] is not t for k, t in tiles.items()):
+            return None
+        return e[2], e[3], e[4]
+
+    def put(self, layer: RasterLayer, png: bytes, offset: tuple[int, int], empty: bool) -> None:
+        self._entries[layer.id] = (dict(layer.surface.snapshot()), (layer.x, layer.y), png, offset, empty)
+
+    def keep_only(self, ids: set[str]) -> None:
+        for key in [k for k in self._entries if k not in ids]:
+            del self._entries[key]
+
+
 class _Writer:
-    def __init__(self, doc: Document, z: zipfile.ZipFile) -> None:
+    def __init__(self, doc: Document, z: zipfile.ZipFile, png_cache: LayerPngCache | None = None) -> None:
         self.doc = doc
         self.z = z
+        self.png_cache = png_cache
         self.n_png = 0
         self.n_blob_layers = 0
         self.date_time = time.localtime(time.time())[:6]
@@ -122,6 +150,11 @@ class _Writer:
                     # walk plain groups object by object: only one layer's pixels in memory at a time
                     state = LayerState(item.kind, item.props())
                     kids: Sequence[Layer | LayerState] = item.children
+                elif self.png_cache is not None and type(item) is RasterLayer:
+                    state, png = self._raster(item, self.png_cache)
+                    state.layer_id = item.id
+                    self.layer(parent, state, (), selected, png)
+                    continue
                 else:
                     state = item.export_state()
                     kids = state.children
@@ -130,8 +163,20 @@ class _Writer:
                 state, kids = item, item.children
             self.layer(parent, state, kids, selected)
 
+    def _raster(self, item: RasterLayer, cache: LayerPngCache) -> tuple[LayerState, tuple[bytes, bool]]:
+        hit = cache.get(item)
+        if hit is not None:
+            png, offset, empty = hit
+            return LayerState(item.kind, item.props(), None, offset), (png, empty)
+        state = item.export_state()
+        empty = state.pixels is None or state.pixels.size == 0
+        png = encode_png(np.zeros((1, 1, 4), np.uint8) if empty else state.pixels)
+        cache.put(item, png, state.offset, empty)
+        state.pixels = None
+        return state, (png, empty)
+
     def layer(self, parent: ET.Element, state: LayerState, kids: Sequence[Layer | LayerState],
-              selected: bool) -> None:
+              selected: bool, png: tuple[bytes, bool] | None = None) -> None:
         cls = LAYER_KINDS.get(state.kind)
         is_stack = state.kind == "group" or bool(kids) or (cls is not None and issubclass(cls, GroupLayer))
         props = state.props
@@ -171,22 +216,27 @@ class _Writer:
             self.children(el, kids)
             return
         x, y = state.offset
-        pixels = state.pixels
-        if pixels is None or pixels.size == 0:
-            pixels = np.zeros((1, 1, 4), np.uint8)
+        if png is None:
+            pixels = state.pixels
+            empty = pixels is None or pixels.size == 0
+            png = (encode_png(np.zeros((1, 1, 4), np.uint8) if empty else pixels), empty)
+        if png[1]:
             el.set(_q("empty"), "true")
         self.n_png += 1
         src = f"data/layer{self.n_png}.png"
-        self.entry(src, encode_png(pixels), compress=False)
+        self.entry(src, png[0], compress=False)
         el.set("src", src)
         el.set("x", str(int(x)))
         el.set("y", str(int(y)))
 
 
-def write_ora(doc: Document, f: BinaryIO) -> None:
-    """Write `doc` as OpenRaster into a seekable binary file object."""
+def write_ora(doc: Document, f: BinaryIO, *, png_cache: LayerPngCache | None = None) -> None:
+    """Write `doc` as OpenRaster into a seekable binary file object (`png_cache`: reuse the PNGs of paint
+    layers unchanged since the previous write with that cache, see `LayerPngCache`)."""
+    if png_cache is not None:
+        png_cache.keep_only({layer.id for layer in doc.layers()})
     with zipfile.ZipFile(f, "w", allowZip64=True) as z:
-        w = _Writer(doc, z)
+        w = _Writer(doc, z, png_cache)
         w.entry("mimetype", MIMETYPE, compress=False)  # first, uncompressed: the file's magic
         image = ET.Element("image", {"version": ORA_VERSION, "w": str(doc.width), "h": str(doc.height),
                                      "xres": "72", "yres": "72"})

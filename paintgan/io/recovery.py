@@ -33,7 +33,7 @@ from paintgan.core.document import Document
 from paintgan.errors import SaveError
 from paintgan.io.atomic import atomic_write, clean_stale_temps
 from paintgan.io.jsonfile import read_json_object_or_none
-from paintgan.io.ora import write_ora
+from paintgan.io.ora import LayerPngCache, write_ora
 
 LOCK_NAME = "lock"
 OWNER_NAME = "owner.json"
@@ -129,6 +129,7 @@ class RecoveryStore:
         self.folder: Path | None = None
         self._lock: _InstanceLock | None = None
         self._claimed: dict[Path, _InstanceLock] = {}
+        self._png_caches: dict[str, LayerPngCache] = {}  # per document: unchanged layers are not re-encoded
 
     # -- this run ----------------------------------------------------------------------------------
     def open(self) -> Path:
@@ -161,7 +162,9 @@ class RecoveryStore:
         the previous autosave of `uid` stays intact on failure."""
         ora = self.path_for(uid)
         try:
-            atomic_write(ora, lambda f: write_ora(doc, _CancellableFile(f, cancelled)))  # type: ignore[arg-type]
+            cache = self._png_caches.setdefault(uid, LayerPngCache())
+            atomic_write(ora, lambda f: write_ora(doc, _CancellableFile(f, cancelled),  # type: ignore[arg-type]
+                                                  png_cache=cache))
         except SaveError as exc:
             if isinstance(exc.__cause__, Cancelled):
                 raise exc.__cause__ from None
@@ -173,6 +176,7 @@ class RecoveryStore:
 
     def remove(self, uid: str) -> None:
         """Forget the autosave of `uid` (the document was saved, closed or its changes discarded)."""
+        self._png_caches.pop(uid, None)
         if self.folder is None:
             return
         for suffix in (".ora", ".json"):

@@ -161,3 +161,29 @@ def test_stale_temp_files_are_ours_only_and_old_only(tmp_path):
         os.utime(p, (now - 120, now - 120))
     atomic_write(tmp_path / "page.ora", b"data")
     assert not ours_new.exists()
+
+
+def test_unchanged_layers_are_not_encoded_again(tmp_path, rng, monkeypatch):
+    from paintgan.io import ora as ora_mod
+
+    doc = _doc(rng)
+    second = RasterLayer.from_pixels("second", rng.integers(0, 256, (30, 30, 4), dtype=np.uint8), 3, 4)
+    doc.root.insert(0, second)
+    store = RecoveryStore(tmp_path / "recovery")
+    encoded: list[tuple[int, ...]] = []
+    real = ora_mod.encode_png
+    monkeypatch.setattr(ora_mod, "encode_png", lambda px: (encoded.append(px.shape), real(px))[1])
+    store.write("d", snapshot_document(doc), {})
+    first = len(encoded)
+    encoded.clear()
+    store.write("d", snapshot_document(doc), {})  # nothing changed: only the composite and thumbnail
+    assert len(encoded) == first - 4  # background, empty "Layer 1", "second" and "ink" come from the cache
+    ink = doc.active_layer
+    assert isinstance(ink, RasterLayer)
+    ink.surface.begin_recording()
+    ink.write(12, 22, np.full((5, 5, 4), 9, np.uint8))
+    ink.surface.end_recording()
+    encoded.clear()
+    ora = store.write("d", snapshot_document(doc), {})
+    assert len(encoded) == first - 3  # only the edited layer again
+    assert doc_state(load_ora(ora)) == doc_state(doc)
