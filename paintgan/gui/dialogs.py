@@ -52,12 +52,21 @@ class NewDocumentDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.preset.activated.connect(self._preset)
+        self.width_box.valueChanged.connect(self._sync_preset)
+        self.height_box.valueChanged.connect(self._sync_preset)
+        self._sync_preset()
 
     def _preset(self, i: int) -> None:
         _name, w, h = PRESETS[i]
         if w:
             self.width_box.setValue(w)
             self.height_box.setValue(h)
+
+    def _sync_preset(self) -> None:
+        """Show the preset that matches the size (1920×1080 is "HD", not "Custom")."""
+        size = (self.width_box.value(), self.height_box.value())
+        match = next((i for i, (_n, w, h) in enumerate(PRESETS) if (w, h) == size), 0)
+        self.preset.setCurrentIndex(match)
 
     def values(self, bg_color: tuple[int, int, int]) -> tuple[int, int, tuple[int, int, int, int] | None]:
         bg = BACKGROUNDS[self.background.currentIndex()][1]

@@ -38,3 +38,17 @@ def test_the_app_starts_on_the_brush(qtbot) -> None:  # type: ignore[no-untyped-
     w2 = MainWindow(DocumentSession.new(64, 64))
     qtbot.addWidget(w2)
     assert w2.tool.name == "brush"
+
+
+def test_new_dialog_names_the_preset_of_the_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.dialogs import NewDocumentDialog
+
+    dlg = NewDocumentDialog(None, 1920, 1080)
+    qtbot.addWidget(dlg)
+    assert dlg.preset.currentText() == "1920 × 1080 (HD)"
+    dlg.width_box.setValue(1000)
+    assert dlg.preset.currentText() == "Custom"
+    dlg.height_box.setValue(1000)
+    dlg.width_box.setValue(1024)
+    dlg.height_box.setValue(1024)
+    assert dlg.preset.currentText() == "1024 × 1024"
