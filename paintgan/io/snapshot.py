@@ -6,8 +6,9 @@ instead of copying it:
 
 - paint layers share their copy-on-write tiles (`TiledSurface.snapshot()` marks them shared, so the next
   dab on the live layer copies the tile first and the snapshot keeps the old one);
-- colorize and GANPaint layers are shallow copies: their commands *replace* the result image, the hint
-  lists and the stroke tuple, never mutate them in place, so sharing the current objects is safe;
+- colorize, GANPaint and annotation layers are shallow copies: their commands *replace* the result image,
+  the hint lists, the stroke tuple and the shape tuple, never mutate them in place, so sharing the current
+  objects is safe; their top-level dicts and lists (label colours, flags) are copied, being small;
 - any other layer kind (annotation layers, kinds added later) goes through `export_state()` /
   `layer_from_state()`, which is always correct, only possibly slower.
 
@@ -26,7 +27,7 @@ from paintgan.core.layers import GroupLayer, Layer, RasterLayer, layer_from_stat
 
 Freezer = Callable[[Layer], Layer]
 #: Layer kinds whose commands only ever replace their state objects (never mutate them in place).
-SHALLOW_COPY_KINDS = frozenset({"colorize", "ganpaint"})
+SHALLOW_COPY_KINDS = frozenset({"colorize", "ganpaint", "annotations"})
 
 
 def snapshot_document(doc: Document) -> Document:
@@ -55,6 +56,9 @@ def _freeze(layer: Layer, active: Layer | None, found: list[Layer]) -> Layer:
     elif layer.kind in SHALLOW_COPY_KINDS:
         dup = copy.copy(layer)
         dup.parent = None
+        for key, value in vars(dup).items():
+            if isinstance(value, dict | list | set):
+                setattr(dup, key, copy.copy(value))  # containers some setters change in place
         hints = getattr(layer, "hints", None)
         if hints is not None:
             dup.hints = copy.copy(hints)  # type: ignore[attr-defined]

@@ -187,3 +187,25 @@ def test_unchanged_layers_are_not_encoded_again(tmp_path, rng, monkeypatch):
     ora = store.write("d", snapshot_document(doc), {})
     assert len(encoded) == first - 3  # only the edited layer again
     assert doc_state(load_ora(ora)) == doc_state(doc)
+
+
+def test_snapshots_of_model_and_annotation_layers_are_independent(rng):
+    from paintgan.core.annotations import AnnotationLayer, Shape
+    from paintgan.core.colorize_layer import ColorizeLayer
+    from paintgan.core.hints import Hints, PointHint
+
+    doc = _doc(rng)
+    ann = AnnotationLayer("Boxes", shapes=[Shape(((1.0, 1.0), (20.0, 3.0), (9.0, 14.0)), "cat")])
+    ann.set_label_style({"cat": (1, 2, 3)})
+    col = ColorizeLayer("Colors")
+    col.hints = Hints([PointHint(3.0, 4.0, (255, 0, 0), 2.0)])
+    doc.root.insert(0, ann)
+    doc.root.insert(0, col)
+    before = doc_state(doc)
+    snap = snapshot_document(doc)
+    ann.set_shapes([])
+    ann.set_label_style({"cat": (9, 9, 9)})
+    col.hints = Hints()
+    assert doc_state(snap) == before
+    snap_ann = snap.root.children[1]
+    assert isinstance(snap_ann, AnnotationLayer) and snap_ann.label_colors == {"cat": (1, 2, 3)}
