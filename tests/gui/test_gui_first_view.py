@@ -52,3 +52,9 @@ def test_new_dialog_names_the_preset_of_the_size(qtbot) -> None:  # type: ignore
     dlg.width_box.setValue(1024)
     dlg.height_box.setValue(1024)
     assert dlg.preset.currentText() == "1024 × 1024"
+
+
+def test_layers_panel_shows_several_rows(window) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.panels.layers import THUMB
+
+    assert window.layers_panel.tree.height() >= 5 * THUMB

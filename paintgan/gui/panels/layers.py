@@ -122,6 +122,7 @@ class LayersPanel(SessionObserver, QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setIconSize(QSize(THUMB, THUMB))
         self.tree.setIndentation(14)
+        self.tree.setMinimumHeight(5 * (THUMB + 8))  # at least five rows, never the two it used to get
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
