@@ -1,9 +1,10 @@
 """Autosave: every open document with unsaved changes is copied to the recovery folder in the background.
 
-When: a document is written once its oldest unsaved change is `interval` seconds old (setting
+When: a document is on disk by the time its oldest unsaved change is `interval` seconds old (setting
 `autosave/seconds`, default 60; `$PAINTGAN_AUTOSAVE_SECONDS` overrides it) or once nothing changed for
 `idle` seconds (setting `autosave/idle_seconds`, default 5, at most the interval) — and never in the
-middle of a gesture (a brush stroke, a hint drag): it waits for the pen to lift.
+middle of a gesture (a brush stroke, a hint drag): it waits for the pen to lift. The snapshot is taken
+early by the clock's tick and the duration of the last write (at most half the interval).
 
 How: the GUI thread only takes a `snapshot_document` (copy-on-write tiles shared, about a millisecond on
 an A4 page with 10 layers); one worker thread writes it with `RecoveryStore.write` (an atomic .ora), and
@@ -118,6 +119,7 @@ class AutosaveManager(QObject):
         self._closed = False
         self._failed_once = False
         self._job_done.connect(self._on_job_done)
+        self.last_write_s = 0.0  # how long the last write took (autosaves start that much earlier)
         self.timer = QTimer(self)
         self.timer.setInterval(max(50, int(min(1.0, self.interval_s / 4, self.idle_s / 2) * 1000)))
         self.timer.timeout.connect(self.tick)
@@ -184,7 +186,9 @@ class AutosaveManager(QObject):
                 continue
             if t.revision == t.written_revision or t.dirty_since is None:
                 continue
-            due = now - t.dirty_since >= self.interval_s or now - t.last_change >= self.idle_s
+            # start early by a tick and a write, so the file is on disk when the interval is over
+            lead = min(self.interval_s / 2, self.timer.interval() / 1000.0 + self.last_write_s)
+            due = now - t.dirty_since >= self.interval_s - lead or now - t.last_change >= self.idle_s
             if due and self._in_flight is None and not self.busy():
                 self.save_now(session)
 
@@ -207,8 +211,10 @@ class AutosaveManager(QObject):
     # -- worker side ----------------------------------------------------------------------------------
     def _write_job(self, uid: str, revision: int, snap: object, meta: dict[str, object]) -> None:
         error: str | None = None
+        t0 = time.perf_counter()
         try:
             self.store.write(uid, snap, meta, self._cancel.is_set)  # type: ignore[arg-type]
+            self.last_write_s = time.perf_counter() - t0
         except Cancelled:
             error = "cancelled"
         except PaintGANError as exc:
