@@ -13,6 +13,7 @@ import numpy as np
 
 from paintgan.commands.layers import AddLayerCommand, RemoveLayerCommand, SetLayerPropertiesCommand
 from paintgan.commands.stack import Command, CommandStack, MacroCommand
+from paintgan.commands.texts import colorize_settings_text
 from paintgan.core.colorize_layer import ColorizeLayer
 from paintgan.core.document import Document
 from paintgan.core.hints import RGB, Hints, PointHint, StrokeHint
@@ -143,7 +144,10 @@ class SetColorizeSettings(Command):
         self.palette_old = list(layer.hints.palette)
         keys = tuple(sorted(settings)) + (("palette",) if palette is not None else ())
         self.merge_key = None if gesture is None else ("colorize-settings", layer.id, keys, gesture)
-        self.text = f"Colorize settings: {', '.join(keys) or 'none'}"
+
+    @property  # type: ignore[override]
+    def text(self) -> str:  # words, from the values set (a coalesced drag names its final value)
+        return colorize_settings_text(self.new, self.palette_new is not None)
 
     def _apply(self, values: dict[str, Any], palette: list[Any] | None) -> None:
         if palette is not None:

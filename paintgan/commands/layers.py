@@ -6,6 +6,7 @@ from typing import Any
 
 from paintgan.commands.paint import PaintCommand
 from paintgan.commands.stack import Command
+from paintgan.commands.texts import layer_props_text
 from paintgan.core.blend import blend, premul_f32_to_straight_u8
 from paintgan.core.document import Document
 from paintgan.core.geometry import Rect
@@ -137,8 +138,11 @@ class SetLayerPropertiesCommand(Command):
         self.new = dict(props)
         self.old = {k: getattr(layer, k) for k in props}
         self.merge_key = None if gesture is None else ("layer-props", layer.id, tuple(sorted(props)), gesture)
-        names = ", ".join(sorted(props))
-        self.text = f"Layer “{layer.name}”: {names}"
+        self._layer_name = layer.name
+
+    @property  # type: ignore[override]
+    def text(self) -> str:  # words, from the values set (a coalesced drag names its final value)
+        return layer_props_text(self._layer_name, self.new)
 
     def redo(self) -> None:
         self.layer.set_props(**self.new)
