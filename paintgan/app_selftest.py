@@ -42,7 +42,7 @@ def check_main_window() -> CheckResult:
     window = MainWindow()
     window.show()
     app.processEvents()
-    title = window.windowTitle()
+    title = window.windowTitle().replace("[*]", "")  # Qt's modified-marker placeholder, not part of the name
     window.setWindowModified(False)
     window.close()
     window.deleteLater()

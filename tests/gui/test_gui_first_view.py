@@ -58,3 +58,10 @@ def test_layers_panel_shows_several_rows(window) -> None:  # type: ignore[no-unt
     from paintgan.gui.panels.layers import THUMB
 
     assert window.layers_panel.tree.height() >= 5 * THUMB
+
+
+def test_selftest_names_the_window_without_qt_placeholder(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.app_selftest import check_main_window
+
+    _name, ok, detail = check_main_window()
+    assert ok and "[*]" not in detail and "Untitled (1920×1080)" in detail
