@@ -76,17 +76,15 @@ def _load_mask(path: str, shape: tuple[int, int]) -> Any:
     import cv2
     import numpy as np
 
-    from paintgan.errors import ImageReadError
+    from paintgan.errors import PaintGANError
+    from paintgan.io.images import load_image
 
-    m = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if m is None:
-        raise ImageReadError(f"cannot read mask image ({path})")
-    if m.ndim == 3:
-        if m.shape[2] == 4 and m[..., 3].min() < 255:
-            m = m[..., 3]
-        else:
-            m = cv2.cvtColor(m[..., :3], cv2.COLOR_BGR2GRAY)
-    m = m.astype(np.float32) / (65535.0 if m.dtype == np.uint16 else 255.0)
+    try:
+        px = load_image(path).pixels  # our reader: the pixel limit is checked from the header
+    except PaintGANError as exc:
+        raise type(exc)(f"mask image: {exc}") from None
+    m = px[..., 3] if px[..., 3].min() < 255 else cv2.cvtColor(px[..., :3], cv2.COLOR_RGB2GRAY)
+    m = m.astype(np.float32) / 255.0
     if m.shape != shape:
         m = cv2.resize(m, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
     return np.clip(m, 0, 1)
