@@ -65,3 +65,24 @@ def test_selftest_names_the_window_without_qt_placeholder(qtbot) -> None:  # typ
 
     _name, ok, detail = check_main_window()
     assert ok and "[*]" not in detail and "Untitled (1920×1080)" in detail
+
+
+def test_hint_markers_hidden_with_their_colorize_layer(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    from paintgan.commands.hints import AddHint
+    from paintgan.commands.layers import SetLayerPropertiesCommand
+    from paintgan.gui.colorize.setup import make_colorize_stack
+
+    doc = window.session.doc
+    line = doc.active_layer
+    layer = make_colorize_stack(window.session, line, mode="flat")
+    window.session.stack.push(AddHint(layer, 50, 50, (255, 0, 0), 4))
+    img = QImage(window.canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    wx, wy = window.canvas.view.to_widget(50, 50)
+    window.canvas.render(img)
+    red_shown = img.pixelColor(int(wx), int(wy)).red() > 200 and img.pixelColor(int(wx), int(wy)).green() < 80
+    window.session.stack.push(SetLayerPropertiesCommand(doc, layer, visible=False))
+    window.canvas.render(img)
+    c = img.pixelColor(int(wx), int(wy))
+    assert red_shown and not (c.red() > 200 and c.green() < 80)

@@ -129,7 +129,7 @@ class HintOverlay(QObject):
     # -- painting ----------------------------------------------------------------------------------
     def paint(self, p: QPainter, canvas: CanvasWidget) -> None:
         layer = self.layer()
-        if layer is None:
+        if layer is None or not layer.ancestors_visible():  # a hidden colorize layer (after Apply): no hints
             return
         view = canvas.view
         p.save()
