@@ -30,6 +30,7 @@ from paintgan.gui.clipboard import ClipboardOps
 from paintgan.gui.edit_icons import edit_icon
 from paintgan.gui.image_dialogs import CanvasSizeDialog, ScaleImageDialog
 from paintgan.gui.selection_overlay import SelectionOverlay
+from paintgan.gui.tool_availability import ToolAvailability
 from paintgan.gui.tools.base import Tool, ToolContext
 from paintgan.gui.tools.gradient import GradientTool
 from paintgan.gui.tools.select_base import SelectionTool
@@ -97,6 +98,7 @@ class EditingMode(QObject):
                                   *self.floating_tools]
         self.actions: dict[str, QAction] = {}
         self.overlay: SelectionOverlay | None = None
+        self.availability: ToolAvailability | None = None
         self.clipboard = ClipboardOps(window, ctx)
 
     # -- wiring --------------------------------------------------------------------------------------
@@ -111,6 +113,8 @@ class EditingMode(QObject):
         w.tool_actions[transform.name].triggered.connect(lambda _c=False: self._start_transform(transform))
         w.canvas.overlays.append(self._paint_floating)  # transform preview under the marching ants
         self.overlay = SelectionOverlay(w.canvas)
+        self.availability = ToolAvailability(w)  # hint tools need a colorize layer, the GAN brush a scene
+        self.availability.follow(w.session)
         for tool in self.tools:
             sig = getattr(tool, "preview_changed", None)
             if sig is not None:
@@ -173,6 +177,8 @@ class EditingMode(QObject):
     def set_session(self, session: object) -> None:
         if self.overlay is not None:
             self.overlay.follow(self.window.session)
+        if self.availability is not None:
+            self.availability.follow(self.window.session)
 
     def _run(self, callback: Callable[[], object]) -> None:
         tool = self.window.canvas.tool

@@ -86,3 +86,21 @@ def test_hint_markers_hidden_with_their_colorize_layer(window) -> None:  # type:
     window.canvas.render(img)
     c = img.pixelColor(int(wx), int(wy))
     assert red_shown and not (c.red() > 200 and c.green() < 80)
+
+
+def test_tools_that_do_not_apply_are_disabled(window) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.colorize.setup import make_colorize_stack
+    from paintgan.gui.session import DocumentSession
+
+    acts = window.tool_actions
+    assert not acts["hint_point"].isEnabled() and not acts["hint_stroke"].isEnabled()
+    assert acts["brush"].isEnabled() and acts["select_rect"].isEnabled()
+    line = window.session.doc.active_layer
+    make_colorize_stack(window.session, line, mode="flat")
+    assert acts["hint_point"].isEnabled()
+    window.set_tool("hint_stroke")
+    photo = window.session
+    window.documents.switch_to(DocumentSession.new(64, 64))  # a document without a colorize layer
+    assert window.tool.name == "brush" and not acts["hint_stroke"].isEnabled()
+    window.session.stack.set_clean()
+    photo.stack.set_clean()
