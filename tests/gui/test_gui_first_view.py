@@ -104,3 +104,20 @@ def test_tools_that_do_not_apply_are_disabled(window) -> None:  # type: ignore[n
     assert window.tool.name == "brush" and not acts["hint_stroke"].isEnabled()
     window.session.stack.set_clean()
     photo.stack.set_clean()
+
+
+def test_colorize_panel_forgets_the_previous_page(window) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.colorize.setup import make_colorize_stack
+    from paintgan.gui.session import DocumentSession
+
+    line = window.session.doc.active_layer
+    make_colorize_stack(window.session, line, mode="neural")
+    panel = window.colorize_panel
+    panel.sync()
+    panel.suggest_grid.set_colors([((200, 10, 10), "50 %")])
+    first = window.session
+    window.documents.switch_to(DocumentSession.new(64, 64))
+    assert not panel.flats.isChecked() and not panel.flats.isEnabled()
+    assert panel.suggest_grid.colors == []
+    window.session.stack.set_clean()
+    first.stack.set_clean()

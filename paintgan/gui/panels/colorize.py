@@ -215,7 +215,12 @@ class ColorizePanel(QWidget):
     # -- session and sync --------------------------------------------------------------------------
     def connect_session(self) -> None:
         self.controller.session.document_changed.connect(self._on_change)
+        self._clear_suggestions()  # they were the previous page's
         self.sync()
+
+    def _clear_suggestions(self) -> None:
+        self.suggest_grid.set_colors([])
+        self.suggest_note.setText("Click a point with the colour hint tool (H).")
 
     def _on_change(self, change: object) -> None:
         kind = getattr(change, "kind", "")
@@ -251,6 +256,8 @@ class ColorizePanel(QWidget):
             if layer is None:
                 self.title.setText("No colorize layer — select a line-art layer and use Layer ▸ Colorize…")
                 self.palette_grid.set_colors([])
+                self.flats.setChecked(False)  # no stale state of the previous page's layer
+                self._clear_suggestions()
             else:
                 self.title.setText(f"<b>{layer.name}</b>")
                 self.kind.setCurrentIndex(max(0, self.kind.findData(layer.input_kind)))
