@@ -106,7 +106,10 @@ class CanvasWidget(SessionObserver, QWidget):
     def set_tool(self, tool: Tool) -> None:
         if self.tool is not None:
             finish = getattr(self.tool, "finish_on_switch", None)  # e.g. a transform applies itself
-            finish() if finish is not None and tool is not self.tool else self.tool.cancel()
+            if finish is None:
+                self.tool.cancel()
+            elif tool is not self.tool:  # choosing the same tool again keeps its work in progress
+                finish()
             self.tool.settings_changed.disconnect(self._update_outline)
         self.tool = tool
         tool.settings_changed.connect(self._update_outline)

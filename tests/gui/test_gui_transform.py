@@ -110,3 +110,16 @@ def test_ctrl_t_shows_handles_at_once(window) -> None:  # type: ignore[no-untype
     assert tool.name == "transform" and tool.active and len(tool.handle_points()) == 8
     key(window, Qt.Key.Key_Escape)
     assert not tool.active
+
+
+def test_choosing_transform_again_keeps_it_and_another_tool_applies_it(window) -> None:  # type: ignore[no-untyped-def]
+    layer, _px = _layer(window)
+    key(window, Qt.Key.Key_T, CTRL)
+    tool = window.tool
+    drag(window, [(130, 100), (150, 100)])
+    key(window, Qt.Key.Key_T, CTRL)  # again: the transform in progress stays
+    assert tool.active and tool.affine.dx == 20
+    window.set_tool("brush")  # another tool applies it (one step)
+    assert not tool.active and window.session.stack.undo_text() == "Move"
+    b = layer.surface.content_bbox()
+    assert b is not None and b.x == 120
