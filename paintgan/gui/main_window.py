@@ -347,7 +347,10 @@ class MainWindow(QMainWindow):
 
     # -- edit / view -------------------------------------------------------------------------------
     def undo(self) -> None:
-        if self.canvas.tool is not None and self.canvas.tool.active:
+        tool = self.canvas.tool
+        if tool is not None and tool.active:
+            if getattr(tool, "undo_cancels", False):  # Ctrl+Z during a transform puts the pixels back
+                tool.cancel()
             return
         self._move_in_history(self.session.stack.undo, "Undo")
 

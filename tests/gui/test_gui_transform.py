@@ -123,3 +123,17 @@ def test_choosing_transform_again_keeps_it_and_another_tool_applies_it(window) -
     assert not tool.active and window.session.stack.undo_text() == "Move"
     b = layer.surface.content_bbox()
     assert b is not None and b.x == 120
+
+
+def test_undo_during_transform_cancels_it(window) -> None:  # type: ignore[no-untyped-def]
+    doc = window.session.doc
+    layer, _px = _layer(window)
+    before = layer.read(doc.rect)
+    window.editing.select_all()  # something to undo (Undo is disabled on an empty history)
+    window.editing.deselect()
+    n = len(window.session.stack)
+    key(window, Qt.Key.Key_T, CTRL)
+    drag(window, [(130, 100), (170, 120)])
+    key(window, Qt.Key.Key_Z, CTRL)
+    assert not window.tool.active and len(window.session.stack) == n
+    assert np.array_equal(layer.read(doc.rect), before)

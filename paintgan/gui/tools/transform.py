@@ -39,6 +39,7 @@ class FloatingTool(Tool):
 
     preview_changed = Signal()
     takes_alt = True  # Alt does not pick colours while transforming
+    undo_cancels = True  # Ctrl+Z while the pixels float cancels the transform (as in Krita)
 
     def __init__(self, *a: object, view: Callable[[], ViewTransform] | None = None, **kw: object) -> None:
         super().__init__(*a, **kw)  # type: ignore[arg-type]
