@@ -56,11 +56,16 @@ def kill_during_saves(folder: Path, kills: int, seed: int = 0, max_delay: float 
     rng = np.random.default_rng(seed)
     stats = {"kills": 0, "opens": 0, "temps_left_by_kills": 0, "temp_bytes_left_by_kills": 0,
              "temps_after_next_save": 0, "max_version": 0}
-    for _ in range(kills):
+    for i in range(kills):
         ready = ctx.Event()
+        before = target.stat().st_mtime_ns
         child = ctx.Process(target=_save_forever, args=(doc, str(target), ready), daemon=True)
         child.start()
         ready.wait(30)
+        if i == 0:  # once, let a save complete first, however loaded the machine is
+            deadline = time.monotonic() + 30
+            while target.stat().st_mtime_ns == before and time.monotonic() < deadline:
+                time.sleep(0.005)
         time.sleep(float(rng.uniform(0.0, max_delay)))
         os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
         child.join(30)
