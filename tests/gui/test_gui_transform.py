@@ -98,7 +98,7 @@ def test_transform_preview_fps_2000(window) -> None:  # type: ignore[no-untyped-
         window.canvas.render(img)
     fps = frames / (time.perf_counter() - t0)
     print(f"transform preview of a 2000x2000 layer at fit zoom: {fps:.0f} fps")
-    assert fps > 10  # budget 30 fps; loose for loaded runners
+    assert fps > 1  # a sanity bound only (budget 30 fps: bench/bench_editing.py measures it)
     tool.cancel()
     window.session.stack.set_clean()
 
