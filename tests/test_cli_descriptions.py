@@ -1,4 +1,5 @@
-"""Every `paintgan` subcommand has a description (`paintgan COMMAND --help` says what it does)."""
+"""Every `paintgan` subcommand has a description (`paintgan COMMAND --help` says what it does), every
+option a help text, and every --device option the same choices."""
 
 from __future__ import annotations
 
@@ -21,3 +22,19 @@ def test_every_subcommand_has_a_description() -> None:
     assert expected <= set(found)
     missing = [" ".join(p) for p, sub in found.items() if not sub.description]
     assert not missing
+
+
+def test_every_option_has_help_and_devices_agree() -> None:
+    from paintgan.inference.runtime import DEVICES
+
+    no_help, devices = [], {}
+    for path, sub in _subparsers(build_parser()):
+        for a in sub._actions:
+            if isinstance(a, argparse._SubParsersAction) or a.dest == "help":
+                continue
+            if not a.help:
+                no_help.append(f"{' '.join(path)} {'/'.join(a.option_strings) or a.dest}")
+            if "--device" in a.option_strings:
+                devices[" ".join(path)] = tuple(a.choices or ())
+    assert not no_help
+    assert devices and set(devices.values()) == {DEVICES}

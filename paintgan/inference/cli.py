@@ -9,9 +9,7 @@ import sys
 from typing import Any
 
 from paintgan.errors import one_line
-from paintgan.inference.runtime import DEVICES
-
-_DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu, cuda, directml or coreml"
+from paintgan.inference.runtime import DEVICE_HELP, DEVICES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,14 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     doctor.set_defaults(func=cmd_doctor)
 
     st = subparsers.add_parser("selftest", help="run every model on synthetic inputs; exit 1 on failure")
-    st.add_argument("--device", default="auto", choices=DEVICES, help=_DEVICE_HELP)
+    st.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     st.add_argument("--json", action="store_true", help="print JSON")
     st.set_defaults(func=cmd_selftest)
 
     bench = subparsers.add_parser(
         "bench", help="model latency (p50/p95) at standard size, FLOPs vs sgemm peak"
     )
-    bench.add_argument("--device", default="auto", choices=DEVICES, help=_DEVICE_HELP)
+    bench.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     bench.add_argument("--model", action="append", help="benchmark only this model (repeatable)")
     bench.add_argument("--runs", type=int, default=20, help="timed runs per graph (default 20)")
     bench.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")

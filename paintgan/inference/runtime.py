@@ -30,6 +30,8 @@ from typing import Any
 from paintgan.errors import InferenceError, one_line
 
 DEVICES = ("auto", "cpu", "cuda", "directml", "coreml")
+#: the one --device help every subcommand shows (with choices=DEVICES)
+DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu, cuda, directml or coreml"
 PROVIDER_FOR_DEVICE = {
     "cpu": "CPUExecutionProvider",
     "cuda": "CUDAExecutionProvider",

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from paintgan.errors import FormatError, ModelError, PaintGANError, one_line
+from paintgan.inference.runtime import DEVICE_HELP, DEVICES
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-_DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu or cuda"
 
 
 class ColorizeCLIError(PaintGANError):
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--input-kind", default="auto", choices=("auto", "lineart", "gray"),
                    help="what the input is (default: auto-detect)")
     p.add_argument("--model", default="colorize", help="model name or folder (default: colorize)")
-    p.add_argument("--device", default="auto", help=_DEVICE_HELP)
+    p.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     p.add_argument("--mode", default="neural", choices=("neural", "flat"),
                    help="neural (the model) or flat (classical region fill, no model needed)")
     p.add_argument("--smooth", action="store_true",

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from paintgan.errors import PaintGANError
+from paintgan.inference.runtime import DEVICE_HELP, DEVICES
 
 
 class EditSpecError(PaintGANError, ValueError):
@@ -23,7 +24,7 @@ class EditSpecError(PaintGANError, ValueError):
 def register(sub: Any) -> None:
     p = sub.add_parser("ganpaint", help="generate a GANPaint scene from a seed and paint concepts into it")
     p.add_argument("--model", default=None, help="model name or folder (default: the shipped ganpaint model)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the scene's random seed (default 0)")
     p.add_argument(
         "--edit",
         action="append",
@@ -31,23 +32,28 @@ def register(sub: Any) -> None:
         metavar="CONCEPT:draw|remove:MASK.png[:STRENGTH]",
         help="an edit (repeatable, applied in order); the mask is a grey image, white = paint here",
     )
-    p.add_argument("--intensity", default="medium", choices=("low", "medium", "high"))
+    p.add_argument("--intensity", default="medium", choices=("low", "medium", "high"),
+                   help="units an edit drives: the concept's top 4, 10 or 15 (default medium)")
     p.add_argument("--scale", type=int, default=1, help="upscale the output image by this factor (nearest)")
     p.add_argument(
         "--list-concepts", action="store_true", help="print the concepts the model offers and exit"
     )
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     p.add_argument("-o", "--output", default=None, help="output PNG")
     p.set_defaults(func=_ganpaint)
 
     d = sub.add_parser("dissect", help="dissect a GANPaint model: match its units to concepts")
     d.add_argument("--model", default="ganpaint", help="model name or folder")
-    d.add_argument("--samples", type=int, default=1000)
-    d.add_argument("--seed-start", type=int, default=0)
-    d.add_argument("--min-iou", type=float, default=0.05)
-    d.add_argument("--min-units", type=int, default=4)
-    d.add_argument("--work-resolution", type=int, default=32)
-    d.add_argument("--device", default="auto")
+    d.add_argument("--samples", type=int, default=1000,
+                   help="scenes generated and segmented to match units (default 1000)")
+    d.add_argument("--seed-start", type=int, default=0, help="seed of the first scene (default 0)")
+    d.add_argument("--min-iou", type=float, default=0.05,
+                   help="a unit matches a concept above this IoU with its segment (default 0.05)")
+    d.add_argument("--min-units", type=int, default=4,
+                   help="concepts matched by fewer units are not offered (default 4)")
+    d.add_argument("--work-resolution", type=int, default=32,
+                   help="resolution units and segments are compared at (default 32)")
+    d.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     d.add_argument("-o", "--output", default=None, help="where to write (default: MODEL/dissection.json)")
     d.add_argument("--json", action="store_true", help="print the summary as JSON")
     d.set_defaults(func=_dissect)

@@ -12,9 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from paintgan.inference.runtime import DEVICE_HELP, DEVICES
 from paintgan.inference.segment.geometry import BoxError
-
-_DEVICE_HELP = "auto (CUDA when it works, else CPU), cpu, cuda, directml or coreml"
 
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
@@ -61,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model", default="segment", help="model name or folder (default: segment, else polygon)"
     )
-    p.add_argument("--device", default="auto", help=_DEVICE_HELP)
+    p.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
     p.set_defaults(func=cmd_segment)
 
 
