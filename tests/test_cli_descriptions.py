@@ -38,3 +38,20 @@ def test_every_option_has_help_and_devices_agree() -> None:
                 devices[" ".join(path)] = tuple(a.choices or ())
     assert not no_help
     assert devices and set(devices.values()) == {DEVICES}
+
+
+def test_doctor_says_no_gpu_first(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.inference import runtime
+
+    monkeypatch.setattr(runtime, "_driver_found", lambda: False)
+    monkeypatch.setattr(runtime, "_nvidia_smi_names", lambda: ())
+    monkeypatch.setattr(runtime, "_provider_library_missing", lambda ort: "libcublasLt.so.13")
+    runtime.diagnose_cuda.cache_clear()
+    try:
+        d = runtime.diagnose_cuda()
+    finally:
+        runtime.diagnose_cuda.cache_clear()
+    if not d.provider_built:  # a CPU-only onnxruntime says that instead
+        return
+    assert d.reason == "no NVIDIA GPU found"
+    assert all(n.startswith("only with an NVIDIA GPU") for n in d.notes)

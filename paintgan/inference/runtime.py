@@ -244,14 +244,12 @@ def probe_cuda() -> CudaDiagnosis:
     names = _nvidia_smi_names()
     notes: list[str] = []
     if not driver and not names:
-        # No GPU: do not even start the CUDA provider; say what else would be missing, for doctor.
+        # No GPU: do not even start the CUDA provider. The library advice only matters with a GPU, so it
+        # is worded as such (doctor shows it after "no NVIDIA GPU found").
         missing = _provider_library_missing(ort)
         if missing:
-            notes.append(f"also, {missing} not found — install paintgan[cuda]")
-            if cuda_version:
-                notes.append(
-                    f"ONNX Runtime {ort.__version__} needs CUDA {cuda_version.split('.')[0]}.x libraries"
-                )
+            major = f" (CUDA {cuda_version.split('.')[0]}.x)" if cuda_version else ""
+            notes.append(f"only with an NVIDIA GPU: install paintgan[cuda]{major} ({missing} is missing)")
         return CudaDiagnosis(
             True,
             cuda_version,
