@@ -9,8 +9,9 @@ PYTHON="$VENV/bin/python"
 "$PYTHON" -c "import PyInstaller" 2>/dev/null || "$PYTHON" -m pip install -q "pyinstaller>=6.5"
 export PAINTGAN_FLAVOUR="${PAINTGAN_FLAVOUR:-cpu}"
 start=$(date +%s)
+# warnings about GPU/GTK libraries a CPU bundle never loads are summed up in one line (filter_warnings.py)
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
-  --distpath dist --workpath build/pyinstaller packaging/paintgan.spec
+  --distpath dist --workpath build/pyinstaller packaging/paintgan.spec 2>&1 | "$PYTHON" packaging/filter_warnings.py
 echo "== built dist/paintgan ($PAINTGAN_FLAVOUR) in $(( $(date +%s) - start )) s"
 echo "== bundle size: $(du -sh dist/paintgan | cut -f1)"
 echo "== largest parts:"
