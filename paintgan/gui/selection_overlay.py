@@ -167,7 +167,8 @@ class SelectionOverlay(QObject):
         p.setTransform(QTransform())
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         path = self.mapped_path()
-        if path is not None:
+        floating = getattr(canvas.tool, "floating", None) is not None  # a transform shows its own box
+        if path is not None and not floating:
             self._ants(p, path)
         preview = getattr(canvas.tool, "preview_path", None)
         if preview is not None:

@@ -50,3 +50,19 @@ def test_open_image_as_layer(window, tmp_path) -> None:  # type: ignore[no-untyp
     assert layer is not None and layer.name == "sticker"
     assert len(list(window.session.doc.layers())) == n + 1
     assert window.session.stack.undo_text() == "Open “sticker.png” as layer"
+
+
+def test_canvas_size_and_scale_dialogs(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.image_dialogs import CanvasSizeDialog, ScaleImageDialog
+
+    dlg = CanvasSizeDialog(320, 240)
+    qtbot.addWidget(dlg)
+    dlg.width_spin.setValue(400)
+    dlg.anchors.button(8).click()  # bottom-right
+    assert dlg.values() == (400, 240, (1.0, 1.0)) and dlg.anchors.button(8).text() == "●"
+    sc = ScaleImageDialog(320, 240)
+    qtbot.addWidget(sc)
+    sc.width_spin.setValue(160)
+    assert sc.values()[:2] == (160, 120)  # keeps the aspect ratio
+    sc.method.setCurrentIndex(2)
+    assert sc.values()[2] == "nearest"
