@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     doc = make_page(args.layers)
     build_s = time.perf_counter() - t0
     session = DocumentSession(doc)
+    import gc
+
+    gc.freeze()  # as run_app does after start-up
     tmp = tempfile.mkdtemp(prefix="paintgan-bench-autosave-")
     store = RecoveryStore(os.path.join(tmp, "recovery"))
     mgr = AutosaveManager(lambda: [session], store, interval_s=3600, idle_s=3600)
