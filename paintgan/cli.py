@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PaintGANError as exc:
         print(f"paintgan: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:  # an input within the limits that still does not fit this machine
+        print("paintgan: error: not enough memory for this input (a smaller image, or a lower "
+              "PAINTGAN_MAX_PIXELS to refuse such files up front)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("paintgan: interrupted", file=sys.stderr)
         return 130

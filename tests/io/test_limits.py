@@ -189,3 +189,24 @@ def _write(tmp_path, doc):  # type: ignore[no-untyped-def]
     p = tmp_path / "far.ora"
     p.write_bytes(ora_bytes(doc))
     return p
+
+
+def test_the_cli_reports_running_out_of_memory_in_one_line(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from paintgan import cli
+
+    def parser() -> argparse.ArgumentParser:
+        p = argparse.ArgumentParser()
+        p.add_argument("command")
+
+        def boom(_args: argparse.Namespace) -> int:
+            raise MemoryError
+
+        p.set_defaults(func=boom)
+        return p
+
+    monkeypatch.setattr(cli, "build_parser", parser)
+    assert cli.main(["colorize"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paintgan: error: not enough memory") and err.count("\n") == 1
