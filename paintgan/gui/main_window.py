@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QCursor
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
 
 from paintgan.errors import PaintGANError, one_line
 from paintgan.gui import dialogs, layer_ops
@@ -85,12 +85,12 @@ class MainWindow(QMainWindow):
         self.colorize_panel = ColorizePanel(self.colorize, self.hint_overlay, self.colors)
         self.docks: dict[str, QDockWidget] = {}
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self._add_dock("tool_options", "Tool Options", self.tool_options, left)
-        self._add_dock("palette", "Palette", self.palette_panel, left)
+        self._add_dock("tool_options", "Tool Options", self.tool_options, left, scroll=True)
+        self._add_dock("palette", "Palette", self.palette_panel, left, scroll=True)
         self._add_dock("layers", "Layers", self.layers_panel, right)
         self._add_dock("history", "History", self.history_panel, right)
-        self._add_dock("colorize", "Colorize", self.colorize_panel, right)
-        self._add_dock("ganpaint", "GANPaint", self.ganpaint.build_panel(), right)
+        self._add_dock("colorize", "Colorize", self.colorize_panel, right, scroll=True)
+        self._add_dock("ganpaint", "GANPaint", self.ganpaint.build_panel(), right, scroll=True)
         self.tabifyDockWidget(self.docks["colorize"], self.docks["ganpaint"])
         self.annotate.build_docks()
         self._hint_tool_help()
@@ -129,9 +129,16 @@ class MainWindow(QMainWindow):
             self.resize(1280, 820)
         QTimer.singleShot(1500, self.status.probe_device)
 
-    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea,
+                  scroll: bool = False) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")
+        if scroll:  # a tall panel scrolls instead of squeezing the docks beside it (the layer list)
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            widget = area_widget
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.docks[key] = dock

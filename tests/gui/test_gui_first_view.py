@@ -121,3 +121,8 @@ def test_colorize_panel_forgets_the_previous_page(window) -> None:  # type: igno
     assert panel.suggest_grid.colors == []
     window.session.stack.set_clean()
     first.stack.set_clean()
+
+
+def test_window_fits_a_laptop_screen(window) -> None:  # type: ignore[no-untyped-def]
+    # tall panels scroll instead of squeezing the layer list or making the window taller than a 768 px screen
+    assert window.minimumSizeHint().height() <= 700
