@@ -165,8 +165,9 @@ class EditingMode(QObject):
             self.window.canvas.update()
 
     def _paint_floating(self, p: QPainter, canvas: CanvasWidget) -> None:
+        """Live previews drawn over the page: the floating pixels of a move/transform, the gradient."""
         tool = canvas.tool
-        if isinstance(tool, FloatingTool) and tool.active:
+        if tool is not None and tool.active and tool in self.tools and hasattr(tool, "paint_preview"):
             tool.paint_preview(p, canvas.view.qtransform())
 
     def _insert_menu(self, menu: QMenu, before: str) -> None:

@@ -59,3 +59,23 @@ def test_line_rectangle_ellipse(window) -> None:  # type: ignore[no-untyped-def]
     assert a[150, 20] > 200 and a[100, 70] > 200 and a[150, 70] == 0
     texts = [c.text for c in window.session.stack.entries()]
     assert texts[-3:] == ["Draw line", "Draw rectangle", "Draw ellipse"]
+
+
+def test_gradient_preview_while_dragging(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage
+
+    from tests.gui.helpers import move_pressed, press
+
+    layer = window.session.doc.active_layer
+    window.colors.set_fg((255, 0, 0))
+    window.colors.set_bg((0, 0, 255))
+    window.set_tool("gradient")
+    press(window, 10, 120)
+    move_pressed(window, 310, 120)
+    img = QImage(window.canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    window.canvas.render(img)
+    left = img.pixelColor(*(int(v) for v in window.canvas.view.to_widget(12, 60)))
+    right = img.pixelColor(*(int(v) for v in window.canvas.view.to_widget(308, 60)))
+    assert left.red() > 200 and left.blue() < 60 and right.blue() > 200 and right.red() < 60
+    assert layer.surface.is_empty()  # only a preview until the release
+    window.tool.cancel()

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QLineF, QPointF, Signal
-from PySide6.QtGui import QPainterPath
+from PySide6.QtCore import QLineF, QPointF, QRectF, Signal
+from PySide6.QtGui import (
+    QColor,
+    QGradient,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QRadialGradient,
+    QTransform,
+)
 from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
 
 from paintgan.brush.gradient import apply_gradient
@@ -79,6 +87,34 @@ class GradientTool(Tool):
     def cancel(self) -> None:
         self._p0 = self._p1 = None
         self.preview_changed.emit()
+
+    def paint_preview(self, p: QPainter, view_t: QTransform) -> None:
+        """The gradient drawn by Qt over the selection (or the page) while dragging: what the release
+        will paint, at screen resolution (the real one is computed once, at pen-up)."""
+        if self._p0 is None or self._p1 is None:
+            return
+        doc = self.ctx.session().doc
+        a, b = QPointF(*self._p0), QPointF(*self._p1)
+        if self.kind == "radial":
+            grad: QGradient = QRadialGradient(a, max(QLineF(a, b).length(), 0.5))
+        else:
+            grad = QLinearGradient(a, b)
+        fg = QColor(*self.ctx.colors.fg)
+        end = QColor(*self.ctx.colors.bg) if self.to == "background" else QColor(*self.ctx.colors.fg, 0)
+        fg.setAlphaF(fg.alphaF() * self.opacity)
+        end.setAlphaF(end.alphaF() * self.opacity)
+        grad.setColorAt(0.0, fg)
+        grad.setColorAt(1.0, end)
+        area = QPainterPath()
+        if doc.selection is not None:
+            r = doc.selection.rect
+            area.addRect(QRectF(r.x, r.y, r.w, r.h))
+        else:
+            area.addRect(QRectF(0, 0, doc.width, doc.height))
+        p.save()
+        p.setTransform(view_t)
+        p.fillPath(area, grad)
+        p.restore()
 
     def preview_path(self) -> QPainterPath | None:
         if self._p0 is None or self._p1 is None:
