@@ -177,3 +177,16 @@ def test_delete_clears_selected_pixels(window) -> None:  # type: ignore[no-untyp
     a = layer.read(doc.rect)[:, :, 3]
     assert a[30, 30] == 0 and a[100, 100] == 200
     assert window.session.stack.undo_text() == "Clear"
+
+
+def test_eraser_stays_inside_the_selection(window) -> None:  # type: ignore[no-untyped-def]
+    doc = window.session.doc
+    layer = doc.active_layer
+    layer.write(0, 0, np.full((240, 320, 4), 255, np.uint8))
+    window.set_tool("select_ellipse")
+    drag(window, [(100, 60), (220, 180)])
+    window.set_tool("eraser")
+    window.tool.update_settings(size=60, hardness=1.0)
+    drag(window, [(40, 120), (280, 120)])
+    a = layer.read(doc.rect)[:, :, 3]
+    assert a[120, 160] == 0 and a[120, 60] == 255 and a[120, 260] == 255
