@@ -1,13 +1,13 @@
-"""Crash test: the app (offscreen, real brush strokes through mouse events) is SIGKILLed at random moments;
-the next start restores what autosave wrote.
+"""Crash test: the app (offscreen, real brush strokes and colour hints through mouse events) is SIGKILLed at
+random moments; the next start restores what autosave wrote.
 
     python bench/bench_crash_recovery.py [--kills 50] [--interval 1.0] [--max-delay 6]
 
 Each round runs tests/gui/crash_app.py in a subprocess with `$PAINTGAN_AUTOSAVE_SECONDS=interval` and a
 fresh user data folder, kills it 0.2..max-delay seconds after its window is up, then opens the main window
 in this process and restores every recovery entry through `offer_recovery`. Reported: recovery entries,
-corrupt ones (did not open), restored documents that are not exactly the first N strokes (torn snapshots),
-and `age_s`: how old the restored state was at the kill (time since the first stroke it lacks). Prints JSON.
+corrupt ones (did not open), restored documents that are not exactly the first N actions (torn snapshots),
+and `age_s`: how old the restored state was at the kill (time since the first action it lacks). Prints JSON.
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         "corrupt_recovery_files": int(sum(r["corrupt"] for r in rows)),
         "torn_restores": int(sum(1 for r in rows if r["prefix"] != 1.0)),
         "restored_documents": int(sum(1 for r in rows if r["restored"] > 0)),
-        "strokes_painted": int(sum(r["painted"] for r in rows)),
-        "strokes_restored": int(sum(r["restored"] for r in rows)),
+        "actions_done": int(sum(r["painted"] for r in rows)),
+        "actions_restored": int(sum(r["restored"] for r in rows)),
+        "hints_restored": int(sum(r["hints"] for r in rows)),
         "entries_left_after_restore": int(sum(r["left_after"] for r in rows)),
         "age_s": {"median": round(statistics.median(ages), 2),
                   "p95": round(sorted(ages)[int(0.95 * (len(ages) - 1))], 2), "max": round(max(ages), 2)},

@@ -1,6 +1,7 @@
-"""Crash test: the app paints with the real brush in a subprocess and is SIGKILLed at random moments; the
-next start restores a document no older than the autosave interval (plus the time one write takes), and no
-recovery file is corrupt. `bench/bench_crash_recovery.py` runs it 50 times and prints the numbers."""
+"""Crash test: the app paints with the real brush and adds colour hints with the real hint tool in a
+subprocess and is SIGKILLed at random moments; the next start restores a document no older than the autosave
+interval (plus the time one write takes), holding exactly the first N actions, and no recovery file is
+corrupt. `bench/bench_crash_recovery.py` runs it 50 times and prints the numbers."""
 
 from __future__ import annotations
 
