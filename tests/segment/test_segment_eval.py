@@ -45,7 +45,7 @@ def test_eval_segment_table_rows(tmp_path, tiny_mask_dir, tiny_model_dir, scene,
         and 0 <= model["noc90_drags"] <= 20
     )
     assert model["mean_vertices"] >= 3 and model["median_ms"] > 0
-    assert "model (segment, mask) + GrabCut 1 it finishing" in rows
+    assert "model (segment, mask) + GrabCut finishing (2 it, 160 px crop)" in rows
     assert rows["baseline (polygon, polygon)"]["mean_vertices"] == 40
     assert rows["GrabCut (5 it, rect)"]["miou_box"] > 0.8
     box_iou = rows["box as mask"]["miou_box"]

@@ -6,8 +6,9 @@ mask), run the graph, and turn the foreground probability into adaptive polygons
 (`polygonize.mask_to_polygons`). Corrective clicks re-run the graph with the previous probability fed
 back (RITM); the last result per (image, box) is cached so a growing click list continues from it.
 
-Optional finishing step (`finish="grabcut"`): one GrabCut iteration on the crop, initialised from the
-predicted probability (sure foreground/background where the model is confident, clicks forced).
+Optional finishing step (`finish="grabcut"`): GrabCut (2 iterations) on a 160x160 crop of the box,
+initialised from the predicted probability (sure foreground where the model is confident, sure
+background outside the box, clicks forced); the polygons then come from its mask.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from paintgan.inference.segment import polygonize as pz
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
 
 MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
+FINISH_SIZE = 160  # the GrabCut finishing step's crop side
+FINISH_ITERS = 2
 Points = Sequence[Sequence[float]]
 
 
@@ -74,29 +77,41 @@ def check_box(
 
 
 def grabcut_finish(
-    crop: np.ndarray, prob: np.ndarray, positive: Points = (), negative: Points = (), iters: int = 1
-) -> np.ndarray:
-    """One GrabCut pass on the crop initialised from the model's probability; returns a 0/1 float map."""
-    lab = np.full(prob.shape, cv2.GC_PR_BGD, np.uint8)
-    lab[prob > 0.5] = cv2.GC_PR_FGD
-    lab[prob > 0.97] = cv2.GC_FGD
-    lab[prob < 0.03] = cv2.GC_BGD
-    s = prob.shape[0]
+    image: np.ndarray,
+    box: Sequence[float],
+    prob: np.ndarray,
+    context: float,
+    positive: Points = (),
+    negative: Points = (),
+    size: int = FINISH_SIZE,
+    iters: int = FINISH_ITERS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """GrabCut on a `size` crop of the box, initialised from the model: probably foreground where the
+    model says > 0.5, sure foreground above 0.97 and at positive clicks, sure background outside the box
+    (where the model agrees) and at negative clicks, probably background elsewhere. Returns the 0/1 map
+    and its crop matrix (image pixel -> `size` crop pixel). Points are image pixel coordinates."""
+    crop, m = geo.crop_image(image, box, size, context)
+    p = cv2.resize(prob, (size, size), interpolation=cv2.INTER_LINEAR) if prob.shape[0] != size else prob
+    lab = np.where(p > 0.5, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    lab[p > 0.97] = cv2.GC_FGD
+    c0 = round(context / (1 + 2 * context) * size)
+    outside = np.ones((size, size), bool)
+    outside[c0 : size - c0, c0 : size - c0] = False
+    lab[outside & (p < 0.5)] = cv2.GC_BGD
     for pts, v in ((positive, cv2.GC_FGD), (negative, cv2.GC_BGD)):
-        for x, y in pts:
+        for x, y in np.asarray(pts, np.float64).reshape(-1, 2) @ m[:, :2].T + m[:, 2]:
             cv2.circle(lab, (round(x), round(y)), 2, int(v), -1)
-    fg_any = (lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)
-    bg_any = ~fg_any
-    if fg_any.sum() < 10 or bg_any.sum() < 10:
-        return (prob > 0.5).astype(np.float32)
+    fg = (lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)
+    if fg.sum() < 10 or (~fg).sum() < 10:
+        return (p > 0.5).astype(np.float32), m
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
         cv2.grabCut(
-            np.ascontiguousarray(crop[..., ::-1]), lab, (0, 0, s, s), bgd, fgd, iters, cv2.GC_INIT_WITH_MASK
+            np.ascontiguousarray(crop[..., ::-1]), lab, (0, 0, 1, 1), bgd, fgd, iters, cv2.GC_INIT_WITH_MASK
         )
     except cv2.error:
-        return (prob > 0.5).astype(np.float32)
-    return ((lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)).astype(np.float32)
+        return (p > 0.5).astype(np.float32), m
+    return ((lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)).astype(np.float32), m
 
 
 class MaskSegmenter:
@@ -158,10 +173,12 @@ class MaskSegmenter:
         logits = self.model.run({"input": np.ascontiguousarray(x, np.float32)}, role="mask")["logits"][0, 0]
         t2 = time.perf_counter()
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        out_prob, out_m = prob, m
         if self.finish == "grabcut":
-            prob = 0.5 * prob + 0.5 * grabcut_finish(crop, prob, pc, nc)
+            out_prob, out_m = grabcut_finish(image, b, prob, self.context, positive, negative)
+            prob = cv2.resize(out_prob, (s, s), interpolation=cv2.INTER_AREA)  # fed back on the next click
         t3 = time.perf_counter()
-        polys = pz.mask_to_polygons(prob, m, image.shape[:2])
+        polys = pz.mask_to_polygons(out_prob, out_m, image.shape[:2])
         t4 = time.perf_counter()
         if key is not None:
             self._last = ((key, b), clicks, prob)
@@ -173,7 +190,7 @@ class MaskSegmenter:
             "total_ms": (t4 - t0) * 1e3,
         }
         return SegmentResult(
-            polys, b, prob.astype(np.float32), m, (int(image.shape[0]), int(image.shape[1])), timings
+            polys, b, out_prob.astype(np.float32), out_m, (int(image.shape[0]), int(image.shape[1])), timings
         )
 
 
