@@ -56,7 +56,9 @@ def test_clicks_change_the_model_input_where_placed(predictor, scene, monkeypatc
     predictor.clear_cache()
     predictor.predict_clicks(scene["image"], scene["box"], [(150.0, 100.0)], [])
     predictor.predict_clicks(scene["image"], scene["box"], [(150.0, 100.0)], [(100.0, 50.0)])
-    x0, x1 = seen
+    assert len(seen) == 4  # each prediction also runs the mirrored crop
+    assert np.array_equal(seen[1], seen[0][..., ::-1])
+    x0, x1 = seen[0], seen[2]
     assert x0.shape == (1, 7, 128, 128)
     # the box centre (150, 100) is the crop centre: the positive map peaks there
     assert np.unravel_index(np.argmax(x0[0, 3]), (128, 128)) in {(63, 63), (63, 64), (64, 63), (64, 64)}
