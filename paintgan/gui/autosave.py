@@ -113,6 +113,7 @@ class AutosaveManager(QObject):
         self.gui_cpu_ms: list[float] = []  # the same in CPU time of the GUI thread (not other processes')
         self._tracked: dict[int, _Tracked] = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="paintgan-autosave")
+        weakref.finalize(self, self._executor.shutdown, wait=False)  # a window dropped without closing
         self._in_flight: str | None = None
         self._cancel = threading.Event()
         self._counter = 0

@@ -206,3 +206,25 @@ def test_open_errors_are_never_empty(window, monkeypatch, no_modal_boxes, error,
     assert not window.open_file("/somewhere/page.ora")
     _title, text = no_modal_boxes[-1]
     assert text == f"Cannot open page.ora: {expected}"
+
+
+def test_start_up_cleans_stale_temp_files_of_killed_saves(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import time
+
+    from paintgan.gui import settings as st
+    from paintgan.io.atomic import temp_name
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    stale, fresh = folder / temp_name("page.ora"), folder / temp_name("page.ora")
+    for p in (stale, fresh):
+        p.write_bytes(b"half a save")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    st.add_recent_file(st.app_settings(), str(folder / "page.ora"))
+    w = MainWindow(DocumentSession.new(64, 64))
+    qtbot.addWidget(w)
+    w.autosave.wait_idle()
+    assert not stale.exists() and fresh.exists()  # only ours, only old ones
+    w.close()
