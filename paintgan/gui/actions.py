@@ -24,6 +24,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
     "save": ("&Save", ("Ctrl+S",), "save", SP.SP_DialogSaveButton),
     "save_as": ("Save &As…", ("Ctrl+Shift+S",), "save_as", None),
     "export_png": ("&Export PNG…", ("Ctrl+E",), "export_png", None),
+    "recover": ("&Recover Autosaved Documents…", (), "recover_documents", None),
     "close_doc": ("&Close", ("Ctrl+W",), "close_document", None),
     "quit": ("&Quit", ("Ctrl+Q",), "close", None),
     "undo": ("&Undo", ("Ctrl+Z",), "undo", SP.SP_ArrowBack),
@@ -58,7 +59,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str, SP | None]] = {
 # "@tools" for the parts build_menus fills from the window (recent files, open documents, panels, tools)
 MENUS: list[tuple[str, list[str | None]]] = [
     ("&File", ["new", "new_ganpaint", "open", "open_page", "@recent", "save", "save_as", None, "export_png",
-               None, "close_doc", "quit"]),
+               "recover", None, "close_doc", "quit"]),
     ("&Edit", ["undo", "redo", None, "history", None, "swap_colors", "default_colors"]),
     ("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "rotate_left", "rotate_right",
                "rotate_reset", "mirror", "show_hints", None, "toggle_panels", "@docks"]),

@@ -337,6 +337,12 @@ class MainWindow(QMainWindow):
         self.show_message(f"Saved {Path(path).name}")
         return True
 
+    def recover_documents(self) -> None:
+        """File ▸ Recover Autosaved Documents…: what a crashed run left (also offered at start-up)."""
+        from paintgan.gui.recovery import recover_documents
+
+        recover_documents(self, self.autosave)
+
     def export_png(self) -> bool:
         base = Path(self.session.path or "untitled").with_suffix(".png")
         path = dialogs.choose_save_file(self, str(base), export=True)

@@ -141,6 +141,16 @@ def offer_recovery(window: MainWindow, manager: AutosaveManager, chooser: Choose
         store.release_claims()  # what was not restored or discarded stays for the next start
 
 
+def recover_documents(window: MainWindow, manager: AutosaveManager, chooser: Chooser = ask_recovery
+                      ) -> list[DocumentSession]:
+    """The menu command: `offer_recovery`, or a message when there is nothing to recover."""
+    if not manager.store.orphans():
+        manager.store.release_claims()
+        window.show_message("No autosaved documents to recover: every earlier run ended cleanly")
+        return []
+    return offer_recovery(window, manager, chooser)
+
+
 def _restore(window: MainWindow, manager: AutosaveManager, entry: RecoveryEntry) -> DocumentSession | None:
     from paintgan.io.ora import load_ora
 

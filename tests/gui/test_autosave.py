@@ -228,3 +228,18 @@ def test_start_up_cleans_stale_temp_files_of_killed_saves(qtbot, tmp_path) -> No
     w.autosave.wait_idle()
     assert not stale.exists() and fresh.exists()  # only ours, only old ones
     w.close()
+
+
+def test_recover_from_the_file_menu(window) -> None:  # type: ignore[no-untyped-def]
+    from paintgan.gui.recovery import recover_documents
+
+    messages: list[str] = []
+    window.status.messageChanged.connect(lambda m: messages.append(m) if m else None)
+    assert recover_documents(window, window.autosave) == []
+    assert any("No autosaved documents" in m for m in messages)
+    _crashed_run(recovery_root(), "later.ora", None)
+    restored = recover_documents(window, window.autosave, lambda e, _p: ("restore", e))
+    assert [s.doc.width for s in restored] == [96]
+    assert "recover" in window.actions_ and window.actions_["recover"].text().startswith("&Recover")
+    for s in window.documents.all():
+        s.mark_saved(s.path or "x.ora")
