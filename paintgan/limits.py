@@ -24,7 +24,7 @@ LIMITS: dict[str, tuple[float, str]] = {
     "ZIP_ENTRIES": (20_000, "entries in one OpenRaster archive"),
     "LAYER_OFFSET": (1_000_000, "distance of a layer's position from the canvas origin, in pixels"),
     "GAN_STROKES": (10_000, "GAN edit strokes in one GANPaint layer"),
-    "GAN_IMAGE_SIDE": (4_096, "side of a GANPaint model image (and of its stroke masks)"),
+    "GAN_IMAGE_SIDE": (1_024, "side of a GANPaint model image (and of its stroke masks)"),
     "GAN_MASK_BYTES": (512 << 20, "decoded bytes of one GANPaint layer's stroke masks"),
     "HINTS": (100_000, "point hints plus stroke hints in one hint set"),
     "HINT_POINTS": (1_000_000, "points of all stroke hints in one hint set"),

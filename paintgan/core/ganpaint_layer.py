@@ -61,6 +61,22 @@ def display_factor(image_size: tuple[int, int], long_side: int = DISPLAY_LONG_SI
     return max(1, round(long_side / max(image_size)))
 
 
+_DIGESTS: dict[int, tuple[np.ndarray, bytes]] = {}  # frozen mask -> digest, for masks many strokes share
+
+
+def _mask_digest(m: np.ndarray) -> bytes:
+    """A digest of a frozen mask's bytes, computed once per mask object (a file may give hundreds of strokes
+    the same mask; hashing it for each would cost seconds). The few newest masks are remembered."""
+    hit = _DIGESTS.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    digest = hashlib.blake2b(memoryview(m).cast("B"), digest_size=16).digest()
+    if len(_DIGESTS) >= 8:
+        del _DIGESTS[next(iter(_DIGESTS))]
+    _DIGESTS[id(m)] = (m, digest)
+    return digest
+
+
 @dataclass(frozen=True, eq=False)
 class GanStroke:
     concept: str
@@ -88,7 +104,7 @@ class GanStroke:
         object.__setattr__(self, "mask", m)
         object.__setattr__(self, "strength", float(np.clip(float(self.strength), 0.0, 1.0)))
         object.__setattr__(self, "points", tuple((float(x), float(y)) for x, y in self.points))
-        h = hashlib.blake2b(m.tobytes(), digest_size=12)
+        h = hashlib.blake2b(_mask_digest(m), digest_size=12)
         h.update(repr((self.concept, self.mode, self.intensity, self.strength, m.shape)).encode())
         object.__setattr__(self, "key", h.hexdigest())
 

@@ -113,9 +113,9 @@ def _ganpaint_ora(tmp_path, scene: dict, masks: bytes | None, model: str = "ganp
 
 
 def test_a_small_masks_archive_cannot_inflate_to_gigabytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    scene = {"version": 1, "model": "ganpaint", "seed": 1, "image_size": [4096, 4096],
+    scene = {"version": 1, "model": "ganpaint", "seed": 1, "image_size": [1024, 1024],
              "strokes": [{"concept": "tree", "mask": 0}]}
-    path = _ganpaint_ora(tmp_path, scene, _npz_declaring((300, 4096, 4096)))
+    path = _ganpaint_ora(tmp_path, scene, _npz_declaring((5000, 1024, 1024)))  # 5 GB declared
     assert path.stat().st_size < 10_000
     with pytest.raises(PaintGANError) as info:
         load_ora(path)
@@ -124,6 +124,22 @@ def test_a_small_masks_archive_cannot_inflate_to_gigabytes(tmp_path) -> None:  #
     scene["image_size"] = [16, 16]
     with pytest.raises(PaintGANError, match=r"masks must be uint8 \[N, 16, 16\]"):
         load_ora(_ganpaint_ora(tmp_path, scene, _npz_declaring((1, 4096, 4096))))
+    scene["image_size"] = [4096, 4096]  # no GANPaint model is that large
+    with pytest.raises(PaintGANError, match="GAN_IMAGE_SIDE"):
+        load_ora(_ganpaint_ora(tmp_path, scene, _npz_declaring((1, 4096, 4096))))
+
+
+def test_hundreds_of_strokes_sharing_a_large_mask_load_fast_and_small(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    np.savez_compressed(out, masks=np.full((1, 1024, 1024), 255, np.uint8))
+    scene = {"version": 1, "model": "ganpaint", "seed": 1, "image_size": [1024, 1024],
+             "strokes": [{"concept": "tree", "mask": 0}] * 400}
+    path = _ganpaint_ora(tmp_path, scene, out.getvalue())
+    assert path.stat().st_size < 20_000
+    t = time.perf_counter()
+    layer = load_ora(path).root.children[0]
+    assert time.perf_counter() - t < 5.0
+    assert isinstance(layer, GanPaintLayer) and len({id(s.mask) for s in layer.strokes}) == 1
 
 
 @pytest.mark.parametrize("seed", ["Infinity", "NaN", "1e999", '"x"'])
