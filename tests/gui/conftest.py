@@ -67,3 +67,14 @@ def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     QApplication.processEvents()
     yield w
     w.session.stack.set_clean()  # closing must not ask
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_clipboard_at_exit(qapp: QApplication) -> Iterator[None]:
+    """Leave the clipboard empty: Qt's offscreen platform crashes at interpreter exit (SIGSEGV after
+    every test passed) when the clipboard still owns an image."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
+    qapp.processEvents()
