@@ -271,7 +271,7 @@ def test_autosave_after_edit_and_export(window: MainWindow, folder: Path, labels
     assert ctl.dataset.status(0).state == "edited"
     js = folder / "img01.json"
     # no explicit save: the debounced autosave writes on the save thread and the status follows
-    qtbot.waitUntil(lambda: js.exists() and ctl.dataset.status(0).state == "labelled", timeout=5000)
+    qtbot.waitUntil(lambda: js.exists() and ctl.dataset.status(0).state == "labelled", timeout=15000)
     assert [s.label for s in read_labelme(js).shapes] == ["ellipse"]
     assert not window.session.modified
 
@@ -390,7 +390,7 @@ def test_shape_list_click_selects_and_centres(window: MainWindow, folder: Path, 
     drag(window, [(300, 200), (380, 280)])
     panel = window.annotate.shapes
     assert panel is not None
-    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=3000)
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=15000)
     window.canvas.set_zoom(4.0)
     row = next(i for i in range(panel.list.count()) if panel.list.item(i).text().startswith("a"))
     item = panel.list.item(row)

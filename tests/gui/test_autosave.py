@@ -186,7 +186,7 @@ def test_no_autosave_during_a_stroke(fast, qtbot) -> None:  # type: ignore[no-un
     qtbot.wait(900)
     assert len(w.autosave.gui_ms) == n
     w.autosave.busy = lambda: False
-    qtbot.waitUntil(lambda: len(w.autosave.gui_ms) > n, timeout=5000)
+    qtbot.waitUntil(lambda: len(w.autosave.gui_ms) > n, timeout=15000)
     w.autosave.wait_idle()
     px = np.asarray(load_ora(_autosaves(w)[0]).composite())
     assert px.shape == (150, 200, 4)

@@ -78,7 +78,7 @@ def test_gray_mode_shows_gamut(qtbot, window: MainWindow) -> None:  # type: igno
     window.colorize_panel._set(input_kind="gray")
     assert layer.input_kind == "gray"
     click(window, *RINGS[0])
-    qtbot.waitUntil(lambda: window.colorize_panel.gamut.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.colorize_panel.gamut.isVisible(), timeout=15000)
     qtbot.waitUntil(lambda: not window.colorize.busy and window.colorize.is_exact(layer), timeout=20000)
 
 
@@ -98,11 +98,11 @@ def test_bridge_delivers_on_gui_thread_and_drops_stale(qtbot) -> None:  # type: 
     bridge.request("ch", slow, 2, generation=2)
     bridge.request("ch", slow, 3, generation=3)  # supersedes 2 while pending
     gate.set()
-    qtbot.waitUntil(lambda: any(g == 3 for g, _v, _m in got), timeout=5000)
+    qtbot.waitUntil(lambda: any(g == 3 for g, _v, _m in got), timeout=15000)
     QApplication.processEvents()
     assert got == [(3, 3, True)]  # 1 finished late (dropped), 2 never ran
     bridge.request("other", lambda: 1 / 0)
-    qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=15000)
     bridge.shutdown()
     assert bridge.request("ch", slow, 4, generation=4) is None
 
@@ -127,6 +127,6 @@ def test_flat_regions_checkbox_is_an_undoable_setting(qtbot, window: MainWindow)
     assert not np.array_equal(layer.result, flat_result)
     window.undo()
     assert layer.flat_regions
-    qtbot.waitUntil(panel.flats.isChecked, timeout=2000)  # the panel follows the document
+    qtbot.waitUntil(panel.flats.isChecked, timeout=15000)  # the panel follows the document
     qtbot.waitUntil(lambda: window.colorize.is_exact(layer), timeout=20000)
     assert np.array_equal(layer.result, flat_result)  # the earlier result comes back
