@@ -77,6 +77,9 @@ def test_refine_keeps_fixed_points_exactly(predictor, scene):
     for x, y in fixed.values():
         assert np.any((out[:, 0] == x) & (out[:, 1] == y))  # exactly
     assert set(predictor.last_fixed.values()) == set(fixed.values())
+    last_i, last_xy = list(fixed.items())[-1]
+    if last_i < len(out):  # the last fixed vertex keeps its index (a drag keeps its vertex)
+        assert tuple(out[last_i]) == last_xy
     for i, (x, y) in predictor.last_fixed.items():
         assert out[i, 0] == x and out[i, 1] == y
     assert np.array_equal(predictor.refine(img, box, poly, {}), poly)

@@ -268,7 +268,7 @@ class PolygonPredictor:
 
         Mask model: any polygon (N >= 3); the drags become guidance (`mask_engine.drag_guidance`) with the
         polygon as the previous mask, and the new adaptive polygon gets every fixed point as a vertex
-        (their new indices: `last_fixed`)."""
+        (their new indices: `last_fixed`; the last fixed vertex keeps its index)."""
         t0 = time.perf_counter()
         image = _as_rgb(image)
         poly = self._check_polygon(polygon)
@@ -389,7 +389,13 @@ class PolygonPredictor:
         m = geo.crop_matrix(b, s, self.segmenter.context)
         prev = geo.polygon_to_mask(moved @ m[:, :2].T + m[:, 2], (s, s)).astype(np.float32)
         res = self._segment(image, b, pos, neg, boundary, prev=prev)
-        out, self.last_fixed = insert_fixed(res.polygon, list(fx.values()))
+        out, placed = insert_fixed(res.polygon, list(fx.values()))
+        # keep the last fixed vertex at its index (a drag in progress keeps addressing the same vertex)
+        anchor_i, anchor_xy = list(fx.items())[-1]
+        j = next(k for k, xy in placed.items() if xy == anchor_xy)
+        shift = (anchor_i - j) % len(out)
+        out = np.roll(out, shift, axis=0)
+        self.last_fixed = {(k + shift) % len(out): xy for k, xy in placed.items()}
         self.last_timings.update(refine_ms=(time.perf_counter() - t0) * 1e3)
         return out
 
