@@ -45,3 +45,17 @@ def one_line(exc: BaseException, *, with_type: bool = False) -> str:
         return name
     line = text.splitlines()[0].strip()
     return f"{name}: {line}" if with_type else line
+
+
+def user_message(exc: BaseException, failed: str) -> str:
+    """What to show a user for `exc`: a `PaintGANError`'s own one line (already written for users); for
+    anything else (a cv2 assertion, a numpy or onnxruntime error) the plain sentence `failed` ("Could not
+    compute the colorization of this page"), with the library's text only in the log. Never empty."""
+    if isinstance(exc, PaintGANError):
+        return one_line(exc)
+    import logging
+
+    logging.getLogger("paintgan").warning("%s: %s", failed, one_line(exc, with_type=True), exc_info=exc)
+    if isinstance(exc, MemoryError):
+        return f"{failed}: not enough memory"
+    return f"{failed} (an internal error; the details are in the log)"

@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QCursor
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
 
-from paintgan.errors import PaintGANError, one_line
+from paintgan.errors import PaintGANError, one_line, user_message
 from paintgan.gui import dialogs, layer_ops
 from paintgan.gui import settings as st
 from paintgan.gui.actions import build_actions, build_menus, build_tool_actions, build_toolbars
@@ -285,8 +285,7 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: not enough memory")
             return False
         except Exception as exc:  # never crash on a bad file; never an empty message
-            reason = one_line(exc, with_type=True)
-            dialogs.show_error(self, "Open", f"Cannot open {Path(path).name}: {reason}")
+            dialogs.show_error(self, "Open", user_message(exc, f"Cannot open {Path(path).name}"))
             return False
         self.set_session(DocumentSession(doc, path))
         st.add_recent_file(self.settings, str(Path(path).resolve()))
@@ -330,7 +329,8 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Save", str(exc))
             return False
         except Exception as exc:
-            dialogs.show_error(self, "Save", f"Cannot save to {path}: {exc}")
+            dialogs.show_error(self, "Save", user_message(exc, f"Cannot save to {path}")
+                               if not isinstance(exc, OSError) else f"Cannot save to {path}: {one_line(exc)}")
             return False
         self.session.mark_saved(path)
         st.add_recent_file(self.settings, str(Path(path).resolve()))
@@ -377,8 +377,9 @@ class MainWindow(QMainWindow):
         try:
             step()
         except Exception as exc:
-            dialogs.show_error(self, what,
-                               f"{what} failed: {one_line(exc)}. The step is still in the history.")
+            reason = (f"{what} failed: {one_line(exc)}" if isinstance(exc, PaintGANError)
+                      else user_message(exc, f"{what} failed"))
+            dialogs.show_error(self, what, f"{reason}. The step is still in the history.")
 
     def show_history(self) -> None:
         dock = self.docks["history"]

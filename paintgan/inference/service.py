@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paintgan.errors import InferenceError, one_line
+from paintgan.errors import InferenceError, PaintGANError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,20 @@ class Result:
     error: str | None = None  # one-line message when status == "error"
     error_type: str | None = None  # exception class name
     elapsed_s: float = 0.0
+    user_facing: bool = False  # the error is a PaintGANError (its message is written for users)
 
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    def message(self, failed: str) -> str:
+        """What to show a user for a failed result: a PaintGANError's own line, else the plain sentence
+        `failed` (the library's text went to the log when the error was caught). Never empty."""
+        if self.user_facing and self.error:
+            return self.error
+        if self.error_type == "MemoryError":
+            return f"{failed}: not enough memory"
+        return f"{failed} (an internal error; the details are in the log)"
 
 
 class Ticket:
@@ -278,6 +288,10 @@ class InferenceService:
                 )
             except Exception as exc:
                 msg = one_line(exc)
+                ours = isinstance(exc, PaintGANError)
+                if not ours:  # library text (cv2, numpy, onnxruntime) goes to the log, not to the user
+                    log.warning("request %r failed: %s", ticket.channel, one_line(exc, with_type=True),
+                                exc_info=exc)
                 result = Result(
                     ticket.channel,
                     ticket.generation,
@@ -286,6 +300,7 @@ class InferenceService:
                     msg,
                     type(exc).__name__,
                     time.perf_counter() - t0,
+                    ours,
                 )
             finally:
                 _local.ticket = None

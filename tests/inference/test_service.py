@@ -156,6 +156,34 @@ def test_errors_come_back_as_results(svc):
     assert svc.stats["errors"] == 1
 
 
+def test_failed_results_show_plain_words_and_log_library_text(svc, caplog):
+    """A library error (an OpenCV assertion) becomes the caller's plain sentence, its text only in the log;
+    a PaintGANError keeps its own line; never an empty message."""
+    cv2_text = "OpenCV(4.9.0) resize.cpp:4152: error: (-215:Assertion failed) !ssize.empty()"
+
+    def cv2_like():
+        raise RuntimeError(cv2_text)
+
+    r = svc.submit("a", cv2_like).wait(TIMEOUT)
+    shown = r.message("Could not compute the colorization of this page")
+    assert shown == ("Could not compute the colorization of this page "
+                     "(an internal error; the details are in the log)")
+    assert "OpenCV" not in shown and cv2_text in caplog.text and not r.user_facing
+
+    def ours():
+        raise InferenceError("page.png: the model needs at least 64×64 pixels")
+
+    r = svc.submit("b", ours).wait(TIMEOUT)
+    assert r.user_facing
+    assert r.message("Could not compute") == "page.png: the model needs at least 64×64 pixels"
+
+    def oom():
+        raise MemoryError()
+
+    shown = svc.submit("c", oom).wait(TIMEOUT).message("Could not compute")
+    assert shown == "Could not compute: not enough memory"
+
+
 def test_broken_callback_does_not_kill_worker():
     got = []
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from paintgan.errors import PaintGANError
+from paintgan.errors import PaintGANError, user_message
 
 
 class ModelAssist:
@@ -48,7 +48,7 @@ class ModelAssist:
                 except PaintGANError as exc:
                     self.error = str(exc)
                 except Exception as exc:  # a broken runtime must not take the annotator down
-                    self.error = f"Click segmentation unavailable: {exc}"
+                    self.error = user_message(exc, "Click segmentation unavailable")
             return self._predictor
 
     @property

@@ -19,7 +19,7 @@ import numpy as np
 from paintgan.core.annotations import AnnotationLayer
 from paintgan.core.document import Document
 from paintgan.core.layers import RasterLayer
-from paintgan.errors import PaintGANError
+from paintgan.errors import PaintGANError, user_message
 from paintgan.gui.annotate.backdrop import build_levels
 
 
@@ -61,7 +61,7 @@ def load_item(path: Path, json_path: Path) -> LoadedImage:
         out.error = str(exc)
         return out
     except Exception as exc:  # any decoder failure stays in the list as a reason
-        out.error = f"Cannot open {path.name}: {exc}"
+        out.error = user_message(exc, f"Cannot open {path.name}")
         return out
     h, w = img.pixels.shape[:2]
     doc = Document(w, h)

@@ -73,7 +73,7 @@ class ModelStatus:
         self.checked = False
 
     def refresh(self) -> ModelStatus:
-        from paintgan.errors import ModelError
+        from paintgan.errors import ModelError, user_message
         from paintgan.inference.registry import ModelRegistry
 
         self.checked = True
@@ -91,7 +91,7 @@ class ModelStatus:
             self.error = str(exc)
         except Exception as exc:  # a broken models folder must not break the app
             self.names = []
-            self.error = f"Colorization unavailable: {exc}"
+            self.error = user_message(exc, "Colorization unavailable")
         return self
 
     @property
@@ -333,7 +333,7 @@ class ColorizeController(ModelController):
             self._emit_busy()
             return
         if not result.ok:
-            self.message.emit(result.error or "Colorization failed")
+            self.message.emit(result.message("Could not compute the colorization of this page"))
             if result.error_type == "ModelError":  # the model is missing or broken: look again
                 self.models.refresh()
             self._emit_busy()

@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from paintgan.core.document import Change
 from paintgan.core.ganpaint_layer import GanPaintLayer, GanStroke, ganpaint_layers, target_layer
+from paintgan.errors import ModelError, PaintGANError, one_line, user_message
 from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.model_controller import ModelController
 from paintgan.gui.result_cache import ResultCache
@@ -68,15 +69,18 @@ class PainterStatus:
             try:
                 painter = GanPainter.default("auto")
                 if not painter.concepts():
-                    raise RuntimeError(f"GANPaint unavailable: model {painter.name} has no dissection "
-                                       f"(run: paintgan dissect --model {painter.name})")
+                    raise ModelError(f"GANPaint unavailable: model {painter.name} has no dissection "
+                                     f"(run: paintgan dissect --model {painter.name})")
                 self._painters[painter.name] = painter
                 self.default_name = painter.name
                 self.error = None
-            except Exception as exc:  # a broken model folder must not break the app
+            except PaintGANError as exc:
                 self.default_name = None
-                msg = str(exc) or type(exc).__name__
+                msg = one_line(exc)
                 self.error = msg if "unavailable" in msg.lower() else f"GANPaint unavailable: {msg}"
+            except Exception as exc:  # a broken model folder must not break the app; library text: the log
+                self.default_name = None
+                self.error = user_message(exc, "GANPaint unavailable")
         return self
 
     @property
@@ -191,7 +195,7 @@ class GanPaintController(ModelController):
         try:
             painter = self.status.painter(layer.model)
         except Exception as exc:
-            self.message.emit(str(exc))
+            self.message.emit(user_message(exc, "GANPaint is unavailable"))
             return None
         gen, fn = layer.job(painter, live)
         if live:
@@ -218,7 +222,7 @@ class GanPaintController(ModelController):
             if result.ok:
                 self.thumbnails_ready.emit(result.value)
             else:
-                self.message.emit(result.error or "GANPaint thumbnails failed")
+                self.message.emit(result.message("Could not render the GANPaint scene previews"))
             self._emit_busy()
             return
         lid = channel[1]
@@ -234,7 +238,7 @@ class GanPaintController(ModelController):
             self._emit_busy()
             return
         if not result.ok:
-            self.message.emit(result.error or "GANPaint failed")
+            self.message.emit(result.message("Could not render this GANPaint scene"))
             self._emit_busy()
             return
         image, rgba = result.value
@@ -256,7 +260,7 @@ class GanPaintController(ModelController):
         try:
             painter = self.status.painter()
         except Exception as exc:
-            self.message.emit(str(exc))
+            self.message.emit(user_message(exc, "GANPaint is unavailable"))
             return False
         seeds = [int(s) for s in seeds]
 
