@@ -336,6 +336,37 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> L
     return decode_image(_read_bytes(p), str(p), max_pixels)
 
 
+def load_thumbnail(path: str | os.PathLike[str], size: int, max_pixels: int | None = None) -> np.ndarray:
+    """A small RGBA uint8 preview of an image file, its longest side at most `size` pixels. Same checks and
+    errors as `load_image`; JPEGs are decoded at 1/2, 1/4 or 1/8 scale by the decoder itself
+    (IMREAD_REDUCED_COLOR_*), other formats are decoded whole and shrunk (INTER_AREA)."""
+    if size < 1:
+        raise ValueError(f"thumbnail size must be positive, got {size}")
+    p = Path(path)
+    data = _read_bytes(p)
+    header = read_header(data, str(p))
+    check_pixel_limit(header.width, header.height, str(p), max_pixels)
+    longest = max(header.width, header.height)
+    reduce = next((r for r in (8, 4, 2) if longest // r >= size), 1)
+    if header.format == "JPEG" and reduce > 1:
+        flag = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+        try:
+            px = cv2.imdecode(np.frombuffer(data, np.uint8), flag[reduce])
+        except cv2.error:
+            px = None
+        if px is None or px.size == 0:
+            raise ImageReadError(f"Cannot open {p}: the JPEG data is corrupt or truncated")
+        rgba, _mode = _to_rgba(px, str(p))
+    else:
+        rgba = decode_image(data, str(p), max_pixels).pixels
+    h, w = rgba.shape[:2]
+    scale = size / max(h, w)
+    if scale < 1.0:
+        tw, th = max(1, round(w * scale)), max(1, round(h * scale))
+        rgba = cv2.resize(rgba, (tw, th), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(rgba)
+
+
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """(width, height) of an image file from its header only."""
     p = Path(path)

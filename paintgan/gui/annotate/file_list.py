@@ -2,7 +2,9 @@
 the reason, shape count), filters by name and by label, previous/next buttons.
 
 The model is lazy: a row's status (its LabelMe JSON, read and cached by `io.dataset`) is asked only when
-the view paints that row, so a 10,000-image folder lists instantly.
+the view paints that row, so a 10,000-image folder lists instantly. Thumbnails likewise: only painted rows
+ask for one (DecorationRole), decoded on a worker thread by `thumbs.ThumbnailCache` (toggle: the
+"Thumbnails" box).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,6 +27,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from paintgan.gui.annotate.thumbs import ThumbnailCache
 
 ANY_LABEL = "(any label)"
 STATE_COLORS = {"unlabelled": QColor(140, 140, 140), "labelled": QColor(40, 150, 60),
@@ -42,6 +47,7 @@ class FileListModel(QAbstractTableModel):
         self.rows: list[int] = []
         self.current: int | None = None
         self._failed = failed or (lambda i: None)
+        self.thumbs: ThumbnailCache | None = None  # None: no thumbnails shown
 
     def set_dataset(self, dataset: Any, rows: list[int] | None = None) -> None:
         self.beginResetModel()
@@ -64,6 +70,12 @@ class FileListModel(QAbstractTableModel):
         row = self.row_of(index)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, 2))
+
+    def refresh_thumbnail(self, index: int) -> None:
+        row = self.row_of(index)
+        if row is not None:
+            cell = self.index(row, 0)
+            self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
 
     def set_current(self, index: int | None) -> None:
         old, self.current = self.current, index
@@ -103,6 +115,8 @@ class FileListModel(QAbstractTableModel):
             if col == 1:
                 return {"failed": "cannot open"}.get(state, state)
             return str(shapes) if state in ("labelled", "edited") else ""
+        if role == Qt.ItemDataRole.DecorationRole and col == 0 and self.thumbs is not None:
+            return self.thumbs.get(i)  # None while it decodes (queued) and for unreadable images
         if role == Qt.ItemDataRole.ToolTipRole:
             state, shapes, why = self.state(i)
             return f"{self.dataset.name(i)}: {state}" + (f" — {why}" if why else f", {shapes} shapes")
@@ -130,6 +144,11 @@ class FileListPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = FileListModel(failed)
+        self.thumbs = ThumbnailCache(parent=self)
+        self.thumbs.ready.connect(self.model.refresh_thumbnail)
+        self.show_thumbs = QCheckBox("Thumbnails")
+        self.show_thumbs.setToolTip("A small preview per row, decoded in the background for the rows shown")
+        self.show_thumbs.setChecked(True)
         self.name_filter = QLineEdit()
         self.name_filter.setPlaceholderText("Filter by name")
         self.name_filter.setClearButtonEnabled(True)
@@ -142,7 +161,6 @@ class FileListPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         head = self.table.horizontalHeader()
@@ -162,6 +180,7 @@ class FileListPanel(QWidget):
         nav = QHBoxLayout()
         nav.addWidget(prev_b)
         nav.addWidget(next_b)
+        nav.addWidget(self.show_thumbs)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(filters)
@@ -172,8 +191,22 @@ class FileListPanel(QWidget):
         self._filter_timer.timeout.connect(self.apply_filter)
         self.name_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.label_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.show_thumbs.toggled.connect(self.set_thumbnails)
+        self.set_thumbnails(True)
+
+    def set_thumbnails(self, on: bool) -> None:
+        """Show or hide the row thumbnails (rows are taller with them)."""
+        size = self.thumbs.size
+        self.model.beginResetModel()
+        self.model.thumbs = self.thumbs if on else None
+        self.model.endResetModel()
+        self.table.setIconSize(QSize(size, size) if on else QSize(16, 16))
+        self.table.verticalHeader().setDefaultSectionSize(size + 4 if on else 20)
+        if self.model.current is not None:
+            self.select(self.model.current)
 
     def set_dataset(self, dataset: Any) -> None:
+        self.thumbs.set_images(list(dataset.images) if dataset is not None else [])
         self.model.set_dataset(dataset)
         self.update_summary()
 

@@ -322,6 +322,8 @@ class AnnotateMode(QObject):
 
     def shutdown(self) -> None:
         self.controller.shutdown()
+        if self.files is not None:
+            self.files.thumbs.shutdown()
 
     # -- shapes ----------------------------------------------------------------------------------
     def copy_shapes(self) -> None:
