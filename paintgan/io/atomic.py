@@ -117,8 +117,8 @@ def clean_stale_temps_in(folders: Iterable[str | os.PathLike[str]]) -> int:
     return n
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Best effort: make the rename durable. Not possible on Windows nor on some file systems."""
+def sync_folder(folder: str | os.PathLike[str]) -> None:
+    """Best effort: make the renames in `folder` durable (not possible on Windows and some file systems)."""
     if os.name == "nt":
         return
     try:
@@ -221,4 +221,4 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryv
         if isinstance(exc, OSError):
             raise SaveError(f"Cannot save to {display}: {os_error_reason(exc)}") from exc
         raise SaveError(f"Cannot save to {display}: {one_line(exc)}") from exc
-    _fsync_dir(folder)
+    sync_folder(folder)

@@ -38,17 +38,3 @@ def replace_file(path: str | os.PathLike[str], data: bytes, *, durable: bool = F
         raise SaveError(f"Cannot save to {target}: {os_error_reason(exc)}") from None
 
 
-def sync_folder(folder: str | os.PathLike[str]) -> None:
-    """Best effort: make the renames in `folder` durable (not possible on Windows and some file systems)."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -33,8 +33,8 @@ import numpy as np
 from paintgan.core import polygons as geo
 from paintgan.core.annotations import Shape, ShapeError
 from paintgan.errors import FormatError, ImageReadError, SaveError
-from paintgan.io.atomic import atomic_write, os_error_reason
-from paintgan.io.bulk import replace_file, sync_folder
+from paintgan.io.atomic import atomic_write, os_error_reason, sync_folder
+from paintgan.io.bulk import replace_file
 from paintgan.io.dataset import DatasetFolder
 from paintgan.io.jsonfile import read_json_object
 from paintgan.io.labelme import (
