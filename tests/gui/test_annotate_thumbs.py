@@ -116,3 +116,18 @@ def test_dataset_dock_shows_thumbnails(window: MainWindow, big_folder: Path,
     assert files is not None
     model = files.model
     qtbot.waitUntil(lambda: isinstance(model.data(model.index(0, 0), DECO), QImage), timeout=15000)
+
+
+def test_model_loaded_and_warmed_when_a_folder_opens(window: MainWindow, big_folder: Path,
+                                                     qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Nothing per image can be precomputed (the model sees only a box's crop), so opening a folder loads
+    the session and runs one dummy box in the background instead; the first real box is then not slow."""
+    assist = window.annotate.assist
+    assert not assist.warmed
+    assert window.annotate.open_folder(str(big_folder))
+    qtbot.waitUntil(lambda: assist.warmed, timeout=15000)
+    assert assist.error is None
+    rgb = window.annotate.controller.image()
+    assert rgb is not None
+    poly = assist.box(rgb, (180.0, 80.0, 620.0, 520.0))  # the disc drawn in every image
+    assert poly is not None and len(poly) >= 3

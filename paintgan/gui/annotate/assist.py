@@ -4,13 +4,17 @@ background warm-up), called synchronously on the GUI thread.
 Why synchronous: a box -> polygon on this 2-core CPU costs 15-25 ms end to end and a vertex refine a few
 ms (the encoder features of the last image/box are cached by the predictor), so a worker-thread round trip
 would only add latency and ordering problems; `bench/bench_annotate_gui.py` measures box release ->
-polygon on screen. Loading (~0.3 s) happens on a worker thread at mode start so the first box is fast.
+polygon on screen. Loading (~0.3 s) happens on a worker thread when a folder opens, followed by one
+dummy box on a blank image: ONNX Runtime's first run is ~10 ms slower than the next ones (measured
+28 ms vs 17 ms on this CPU), so the first real box is as fast as the rest. Nothing per image is worth
+prefetching: the model sees only the crop around a box, so there are no whole-image encoder features.
 
 Qt-free on purpose (plain threading), so it can be tested without a GUI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -30,12 +34,23 @@ class ModelAssist:
         self.error: str | None = None
         self._lock = threading.Lock()
         self.last_ms = 0.0
+        self.warmed = False
 
     def warm_up(self) -> threading.Thread:
-        """Load the model on a daemon thread (the first box is then as fast as the rest)."""
-        t = threading.Thread(target=self.predictor, name="paintgan-polygon-load", daemon=True)
+        """Load the model and run it once on a daemon thread (the first box is then as fast as the rest)."""
+        t = threading.Thread(target=self._load_and_warm, name="paintgan-polygon-load", daemon=True)
         t.start()
         return t
+
+    def _load_and_warm(self) -> None:
+        """Load, then one dummy box, under the lock: a real box waits for it rather than racing it."""
+        p = self.predictor()
+        with self._lock:
+            if p is None or self.warmed:
+                return
+            self.warmed = True
+            with contextlib.suppress(Exception):  # best effort: a real box reports its own error
+                p.predict(np.full((64, 64, 3), 128, np.uint8), (16.0, 16.0, 48.0, 48.0))
 
     def predictor(self) -> Any:
         """The loaded PolygonPredictor or None (then `error` says why)."""
