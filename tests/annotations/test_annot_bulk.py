@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from paintgan.errors import SaveError
-from paintgan.io.bulk import replace_file, sync_folder
+from paintgan.io.atomic import sync_folder
+from paintgan.io.bulk import replace_file
 
 
 def test_replace_file(tmp_path) -> None:
