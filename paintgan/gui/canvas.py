@@ -212,6 +212,8 @@ class CanvasWidget(SessionObserver, QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self.backdrop is None or not self.backdrop(p, doc_area, self.view.zoom):
             for tile in self.cache.tiles_in(doc_area):
+                if tile.empty:  # transparent: nothing to draw
+                    continue
                 r = tile.rect
                 p.drawImage(QRectF(r.x, r.y, r.w, r.h), tile.image, QRectF(0, 0, r.w, r.h))
         p.restore()

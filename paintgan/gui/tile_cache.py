@@ -3,6 +3,10 @@
 Document change events only mark the touched part of the touched tiles stale (`invalidate(rect)`); a tile
 is brought up to date lazily when painted, recompositing only its stale sub-rectangle, so a brush dab
 costs a few hundred pixels of compositing, never the whole image.
+
+A tile no layer covers (most of a huge, mostly empty canvas) owns no pixels: it shares one read-only
+transparent block, so a tiny file declaring a 20000² canvas costs kilobytes here, not 1.6 GB
+(`bench/bench_huge_canvas.py`). Such a tile is composited afresh when something is drawn into it.
 """
 
 from __future__ import annotations
@@ -15,10 +19,20 @@ from PySide6.QtGui import QImage
 
 from paintgan.core.document import Document
 from paintgan.core.geometry import Rect
-from paintgan.gui.compositor import composite_u8
+from paintgan.gui.compositor import composite_u8, render_u8
 
 DISPLAY_TILE = 256
 PREMUL = QImage.Format.Format_RGBA8888_Premultiplied
+_EMPTY = np.zeros((DISPLAY_TILE, DISPLAY_TILE, 4), np.uint8)
+_EMPTY.flags.writeable = False
+_EMPTY_IMAGE: QImage | None = None
+
+
+def _empty_image() -> QImage:
+    global _EMPTY_IMAGE
+    if _EMPTY_IMAGE is None:
+        _EMPTY_IMAGE = QImage(_EMPTY.data, DISPLAY_TILE, DISPLAY_TILE, DISPLAY_TILE * 4, PREMUL)
+    return _EMPTY_IMAGE
 
 
 @dataclass
@@ -27,6 +41,7 @@ class DisplayTile:
     image: QImage  # wraps `pixels` (no copy)
     rect: Rect  # document rectangle covered (clipped to the canvas)
     stale: Rect | None = None  # document rectangle to recomposite
+    empty: bool = False  # nothing covers it: `pixels`/`image` are the shared transparent block (read-only)
 
 
 def keys_for_rect(rect: Rect) -> Iterator[tuple[int, int]]:
@@ -47,6 +62,10 @@ class TileCache:
     def clear(self) -> None:
         self._tiles.clear()
 
+    def nbytes(self) -> int:
+        """Bytes of display pixels the cache owns (empty tiles own none)."""
+        return sum(t.pixels.nbytes for t in self._tiles.values() if not t.empty)
+
     def invalidate(self, rect: Rect | None) -> None:
         if rect is None:
             self._tiles.clear()
@@ -61,15 +80,21 @@ class TileCache:
     def tile(self, key: tuple[int, int]) -> DisplayTile | None:
         """The up-to-date tile at `key`, or None outside the canvas."""
         tile = self._tiles.get(key)
+        if tile is not None and tile.empty and tile.stale is not None:
+            tile = None  # something was drawn into an empty tile: composite it afresh
         if tile is None:
             t = DISPLAY_TILE
             rect = Rect(key[0] * t, key[1] * t, t, t).intersected(self.doc.rect)
             if rect.is_empty():
                 return None
-            pixels = np.ascontiguousarray(composite_u8(self.doc, rect))
+            out = render_u8(self.doc.root, rect)
             self.composited_pixels += rect.w * rect.h
-            image = QImage(pixels.data, rect.w, rect.h, rect.w * 4, PREMUL)
-            tile = DisplayTile(pixels, image, rect)
+            if out is None:
+                tile = DisplayTile(_EMPTY[:rect.h, :rect.w], _empty_image(), rect, empty=True)
+            else:
+                pixels = np.ascontiguousarray(out)
+                image = QImage(pixels.data, rect.w, rect.h, rect.w * 4, PREMUL)
+                tile = DisplayTile(pixels, image, rect)
             self._tiles[key] = tile
         elif tile.stale is not None:
             s = tile.stale
