@@ -33,6 +33,7 @@ LIMITS: dict[str, tuple[float, str]] = {
     "HINT_AREA": (1_000_000_000, "pixels all hints of one set cover together (sum of their areas)"),
     "JSON_BYTES": (64 << 20, "bytes of one JSON file or entry (hints, manifests, LabelMe, metadata)"),
     "JSON_DEPTH": (64, "nesting depth of a JSON file"),
+    "COLORIZE_MEMORY": (16 << 30, "estimated working memory of colorizing one page, in bytes"),
 }
 
 

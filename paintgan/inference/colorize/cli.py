@@ -119,10 +119,12 @@ class _Runner:
     def page(self, src: Path, out: Path) -> list[str]:
 
         from paintgan.inference.colorize.flat import colorize_flat
+        from paintgan.inference.colorize.memory import check_colorize_memory
         from paintgan.inference.colorize.pixels import detect_input_kind
         from paintgan.io.atomic import atomic_write
-        from paintgan.io.images import load_image
+        from paintgan.io.images import image_size, load_image
 
+        check_colorize_memory(*image_size(src), str(src))  # before decoding: fail in a second, not of memory
         img = load_image(src)
         h, w = img.height, img.width
         hints, warnings = _page_hints(self.args, src, (w, h))
