@@ -34,6 +34,9 @@ LIMITS: dict[str, tuple[float, str]] = {
     "JSON_BYTES": (64 << 20, "bytes of one JSON file or entry (hints, manifests, LabelMe, metadata)"),
     "JSON_DEPTH": (64, "nesting depth of a JSON file"),
     "COLORIZE_MEMORY": (16 << 30, "estimated working memory of colorizing one page, in bytes"),
+    "COLOUR_MEMORY_ENTRIES": (4_096, "entries (remembered region colours) in one chapter colour memory"),
+    "COLOUR_MEMORY_FEATURES": (1_024, "length of one region feature vector in a chapter colour memory"),
+    "COLOUR_MEMORY_BYTES": (64 << 20, "bytes of one chapter colour memory file (.json or .npz)"),
 }
 
 
