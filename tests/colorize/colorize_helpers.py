@@ -70,3 +70,43 @@ def lineart_page(w: int = 120, h: int = 100) -> np.ndarray:
     cv2.rectangle(img, (10, 10), (w // 2 + 10, h - 20), (0, 0, 0), 2)
     cv2.line(img, (35, 10), (35, h - 20), (0, 0, 0), 2)
     return img
+
+
+CHARACTER_COLOURS = {"head": (240, 200, 160), "body": (40, 80, 200), "arm": (200, 30, 30),
+                     "legs": (30, 150, 60), "hat": (250, 220, 0)}
+
+
+def character(w: int = 240, h: int = 240, *, dx: int = 0, arm_up: bool = False, mirror: bool = False,
+              hat: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A simple character (head, shirt, one arm, two legs, optional hat) on white paper, drawn with black
+    outlines: (coloured RGB uint8, its line art RGB uint8). `dx` shifts it, `arm_up` (the arm raised to
+    level) is a second pose, `mirror` flips it left-right, `hat` adds a region the other poses do not have."""
+    import cv2
+
+    col = np.full((h, w, 3), 255, np.uint8)
+    line = np.full((h, w, 3), 255, np.uint8)
+    u = w / 240.0
+    cx = w // 2 + dx
+
+    def X(x: float) -> int:
+        return round(cx - (x - cx) if mirror else x)
+
+    def P(*pts: tuple[float, float]) -> np.ndarray:
+        return np.array([[X(cx + x * u), round(y * u)] for x, y in pts], np.int32)
+
+    arm = (P((38, 112), (85, 106), (86, 121), (38, 135)) if arm_up
+           else P((38, 112), (78, 148), (70, 160), (38, 135)))
+    shapes = [("body", P((-38, 105), (38, 105), (38, 190), (-38, 190))), ("arm", arm),
+              ("legs", P((-34, 190), (-4, 190), (-4, 228), (-34, 228))),
+              ("legs", P((4, 190), (34, 190), (34, 228), (4, 228)))]
+    if hat:
+        shapes.append(("hat", P((-30, 22), (30, 22), (30, 40), (-30, 40))))
+    for name, pts in shapes:
+        cv2.fillPoly(col, [pts], CHARACTER_COLOURS[name])
+    head_c, head_r = (X(cx), round(72 * u)), round(32 * u)
+    cv2.circle(col, head_c, head_r, CHARACTER_COLOURS["head"], -1)
+    for img in (col, line):
+        for _, pts in shapes:
+            cv2.polylines(img, [pts], True, (0, 0, 0), 2)
+        cv2.circle(img, head_c, head_r, (0, 0, 0), 2)
+    return col, line

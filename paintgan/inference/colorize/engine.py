@@ -353,6 +353,18 @@ class Colorizer:
             impose_point_colors(rgb, hints, prep.guide * C.L_SCALE if prep.kind == "gray" else None)
         return rgb
 
+    def distribution(self, image: np.ndarray, kind: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+        """The distribution head with no hints: (probabilities (Q, h, w) over the page's valid area at
+        1/`dist_stride` of the working size, ab bin centres (Q, 2)). Used to describe regions."""
+        with self._lock:
+            prep = self.prepare(image, kind)
+            W, H = prep.size
+            (ww, wh), _ = working_geometry(W, H, prep.working_size, self.multiple)
+            _, dist = self.run_network(prep, None)
+        h4 = max(1, -(-wh // self.dist_stride))
+        w4 = max(1, -(-ww // self.dist_stride))
+        return C.softmax(dist[:, :h4, :w4].astype(np.float32), axis=0), self.bin_centers
+
     # -- suggestions ------------------------------------------------------------------------------
     def suggest_colors(self, x: float, y: float, k: int = 5) -> list[tuple[tuple[int, int, int], float]]:
         """Up to `k` (rgb, probability) at page pixel (x, y), from the last run's distribution head,

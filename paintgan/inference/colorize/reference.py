@@ -1,0 +1,526 @@
+"""Reference colorization: colour a line-art (or gray) page from already coloured references, no hints.
+
+The page and every reference are cut into line-enclosed regions (the same `segment_regions` as the flats;
+a coloured reference gets its line art from `lineart.extract_lineart`, ink plus colour boundaries, so both
+sides are regions of line art). Each region gets a descriptor (`FEATURE_VERSION` layout below): where it is
+inside the drawing, how big, how elongated and turned, whether it touches the picture's border, its mean
+lightness (gray pages), and what the colorizer's distribution head predicts for it with no hints (pooled to
+a coarse ab grid: the network's idea of "what kind of thing this region is"). Matching a page region to
+reference regions is a soft assignment:
+
+1. cost = squared, scaled differences of the descriptors (a Gaussian log-likelihood) + a border mismatch
+   penalty; P(ref | page region) = softmax(-cost);
+2. neighbour support (relaxation labelling): a pair (t, r) is more likely when t's neighbours match r's
+   neighbours — two passes;
+3. geometry: the page is aligned to each reference by a weighted affine fit of the confident matches
+   (ICP-like, two rounds), tried both as drawn and mirrored; the orientation that explains the regions
+   better wins. This absorbs a reference that is mirrored, scaled, shifted, cropped or slightly rotated;
+4. what matters is the colour, not which region: the colour probability of a reference region is the
+   summed probability of every reference region of (nearly) the same colour. The confidence is that
+   probability times how well the best match fits in absolute terms, so a page region with no
+   counterpart (a new prop) stays unassigned and is reported instead of being given a random colour.
+
+Several references: each is matched on its own (its own alignment); a page region takes the most confident.
+Memory entries (`RegionSet.from_records`) have no picture, so they are matched without positions.
+
+The result becomes point hints (one per confidently matched region, at its most interior pixel) that the
+colorize engine treats like the user's: every such region gets its colour as a flat, the network sees the
+hints, low-confidence regions keep the network's guess, and regions holding a user hint keep the user's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from paintgan.core.hints import Hints, PointHint
+from paintgan.errors import PaintGANError
+from paintgan.inference.colorize import color as C
+from paintgan.inference.colorize.flat import segment_regions
+from paintgan.inference.colorize.lineart import extract_lineart
+from paintgan.inference.colorize.pixels import (
+    ColorizeInputError,
+    as_rgb_u8,
+    detect_input_kind,
+    lineart_levels,
+)
+
+FEATURE_VERSION = "ref-1"
+#: Descriptor layout: geometry (GEOM_DIM) then the network's pooled ab distribution (NET_DIM).
+GEOM_NAMES = ("cx", "cy", "log_area", "elong", "orient_cos", "orient_sin", "border", "lightness")
+NET_GRID = 6  # the distribution head's ab bins pooled onto a NET_GRID × NET_GRID grid over [-110, 110]²
+NET_DIM = NET_GRID * NET_GRID
+GEOM_DIM = len(GEOM_NAMES)
+FEATURE_DIM = GEOM_DIM + NET_DIM
+
+ANALYSIS_SIZE = 1024  # long side the regions are analysed at
+MIN_REFERENCE_SIDE = 48
+MAX_SCALE_RATIO = 10.0  # reference vs page long side
+MIN_CONFIDENCE = 0.4
+HINT_RADIUS = 2.0
+MIN_INTERIOR = 1.5  # analysis pixels: a region thinner than this gets no hint (it could land on a line)
+SAME_COLOUR_DE = 10.0
+# cost scales (one "sigma" of difference each)
+SIGMA_POS = (0.15, 0.08)  # before / after alignment, in content-box units
+POS_CAP = 4.5  # a region far from where it was (another pose) costs at most this: the other cues decide
+SIGMA_AREA = 0.6
+SIGMA_SHAPE = 0.5
+SIGMA_NET = 0.35
+SIGMA_L = 12.0
+BORDER_PENALTY = 3.0
+NEIGHBOUR_WEIGHT = 2.0
+FIT_COST = 3.0  # a best match costing more than this loses confidence (exp(-(cost - FIT_COST) / 2))
+
+
+class ReferenceError(PaintGANError, ValueError):
+    """A reference picture the reference colorization cannot use (not coloured, corrupt, wrong size)."""
+
+
+# ------------------------------------------------------------------------------------------ regions
+@dataclass
+class RegionSet:
+    """The line-enclosed regions of one picture and their descriptors (row i = region i + 1)."""
+
+    labels: np.ndarray | None  # (h, w) int32 at analysis resolution (every pixel in a region), None: memory
+    scale: float  # analysis pixels per page pixel
+    count: int
+    features: np.ndarray  # (count, FEATURE_DIM) float32
+    colors: np.ndarray | None  # (count, 3) uint8 true colours (references, memory); None for pages
+    points: np.ndarray  # (count, 2) float32 most interior point (x, y), page pixels
+    areas: np.ndarray  # (count,) float32 area fraction of the content box
+    interior: np.ndarray | None = None  # (count,) float32 distance of `points` to ink (analysis px)
+    ink: np.ndarray | None = None  # (h, w) bool ink at analysis resolution
+    adjacency: np.ndarray | None = None  # (count, count) float32 0/1: regions that share a boundary
+    kind: str = "lineart"
+    has_net: bool = False
+
+    @classmethod
+    def from_records(cls, features: np.ndarray, colors: np.ndarray) -> RegionSet:
+        """Remembered regions (no picture): features (N, FEATURE_DIM) float32, colours (N, 3) uint8."""
+        f = np.asarray(features, np.float32).reshape(-1, FEATURE_DIM)
+        c = np.asarray(colors, np.uint8).reshape(-1, 3)
+        if len(f) != len(c):
+            raise ValueError(f"{len(f)} feature rows but {len(c)} colours")
+        n = len(f)
+        return cls(None, 1.0, n, f, c, np.zeros((n, 2), np.float32), np.exp(f[:, 2]).astype(np.float32),
+                   has_net=bool(np.any(f[:, GEOM_DIM:])))
+
+
+def _analysis_scale(w: int, h: int) -> float:
+    return min(1.0, ANALYSIS_SIZE / max(w, h))
+
+
+def _resize(img: np.ndarray, s: float) -> np.ndarray:
+    if s >= 1.0:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _page_ink(rgb: np.ndarray, kind: str, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(ink bool, lightness 0..100 float32) at analysis scale `s` for a line-art or gray page."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if kind == "lineart":
+        lv = lineart_levels(gray)
+        if s < 1.0:
+            k = int(0.5 / s)  # thin lines stay visible after area averaging (as engine.prepare does)
+            if k >= 1:
+                lv = cv2.erode(lv, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
+            lv = _resize(lv, s)
+        return lv < 0.5, np.full(lv.shape, 100.0, np.float32)
+    small = _resize(rgb, s)
+    L = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[..., 0]
+    g = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (0, 0), 1.0)
+    return cv2.Canny(g, 30, 90) > 0, L
+
+
+def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(geometry features (n, GEOM_DIM), interior points (n, 2) analysis px, interior distance (n,),
+    area fractions (n,))."""
+    h, w = labels.shape
+    lab = labels.ravel()
+    yy, xx = np.indices((h, w), dtype=np.float32)
+    xs, ys = xx.ravel(), yy.ravel()
+    cnt = np.bincount(lab, minlength=n + 1)[1:].astype(np.float64)
+    cnt1 = np.maximum(cnt, 1.0)
+
+    def mean(v: np.ndarray) -> np.ndarray:
+        return np.bincount(lab, weights=v, minlength=n + 1)[1:] / cnt1
+
+    cx, cy = mean(xs), mean(ys)
+    a = np.maximum(mean(xs * xs) - cx * cx, 1e-3) + 1.0 / 12
+    c = np.maximum(mean(ys * ys) - cy * cy, 1e-3) + 1.0 / 12
+    b = mean(xs * ys) - cx * cy
+    root = np.sqrt(((a - c) / 2) ** 2 + b * b)
+    l1, l2 = (a + c) / 2 + root, np.maximum((a + c) / 2 - root, 1e-3)
+    elong = np.tanh(0.5 * np.log(l1 / l2))  # 0 round .. 1 long and thin
+    theta2 = np.arctan2(2 * b, a - c)
+    ink_y, ink_x = np.nonzero(ink)
+    if len(ink_x):
+        x0, x1, y0, y1 = ink_x.min(), ink_x.max() + 1, ink_y.min(), ink_y.max() + 1
+    else:
+        x0, x1, y0, y1 = 0, w, 0, h
+    bw, bh = max(1.0, float(x1 - x0)), max(1.0, float(y1 - y0))
+    border = np.zeros(n + 1, np.float64)
+    for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        border += np.bincount(edge, minlength=n + 1)
+    touches = (border[1:] > 0).astype(np.float64)
+    free = ~ink
+    Lsum = np.bincount(lab, weights=np.where(free, lightness, 0).ravel(), minlength=n + 1)[1:]
+    Lcnt = np.bincount(lab, weights=free.ravel().astype(np.float64), minlength=n + 1)[1:]
+    L = np.where(Lcnt > 0, Lsum / np.maximum(Lcnt, 1), 100.0)
+    frac = cnt / (bw * bh)
+    geom = np.stack([(cx - x0) / bw, (cy - y0) / bh, np.log(np.maximum(frac, 1e-7)), elong,
+                     elong * np.cos(theta2), elong * np.sin(theta2), touches, L], axis=1)
+    # most interior pixel of each region: the free pixel farthest from ink (ties: any)
+    dist = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3).ravel()
+    order = np.argsort(dist, kind="stable")
+    best = np.zeros(n + 1, np.int64)
+    best[lab[order]] = order  # the last write per label is its largest distance
+    pts = np.stack([xs[best[1:]] + 0.5, ys[best[1:]] + 0.5], axis=1)
+    return geom.astype(np.float32), pts.astype(np.float32), dist[best[1:]].astype(np.float32), \
+        frac.astype(np.float32)
+
+
+def _adjacency(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, n) float32 0/1: regions whose (grown) pixels touch."""
+    adj = np.zeros((n + 1, n + 1), np.float32)
+    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1, :], labels[1:, :])):
+        d = a != b
+        adj[a[d], b[d]] = 1.0
+    adj = np.maximum(adj, adj.T)[1:, 1:]
+    np.fill_diagonal(adj, 0.0)
+    return adj
+
+
+def _net_features(colorizer: Any, image: np.ndarray, kind: str, labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, NET_DIM): the colorizer's no-hint ab distribution pooled per region onto a coarse ab grid."""
+    probs, centers = colorizer.distribution(image, kind)  # (Q, h4, w4), (Q, 2)
+    cell = np.clip(((centers + 110.0) / (220.0 / NET_GRID)).astype(int), 0, NET_GRID - 1)
+    pool = np.zeros((NET_DIM, len(centers)), np.float32)
+    pool[cell[:, 0] * NET_GRID + cell[:, 1], np.arange(len(centers))] = 1.0
+    q, h4, w4 = probs.shape
+    coarse = (pool @ probs.reshape(q, -1)).reshape(NET_DIM, h4, w4)
+    small = cv2.resize(labels, (w4, h4), interpolation=cv2.INTER_NEAREST).ravel()
+    out = np.zeros((n, NET_DIM), np.float32)
+    cnt = np.bincount(small, minlength=n + 1)[1:]
+    for k in range(NET_DIM):
+        out[:, k] = np.bincount(small, weights=coarse[k].ravel(), minlength=n + 1)[1:]
+    out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-6)
+    # regions too small to own a cell of the distribution: the distribution at their interior point
+    return np.where(cnt[:, None] > 0, out, 0.0).astype(np.float32)
+
+
+def _build(rgb: np.ndarray, ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
+           colorizer: Any, net_image: np.ndarray | None) -> RegionSet:
+    labels, n = segment_regions(ink, gap_radius=1)
+    geom, pts, interior, frac = _region_stats(labels, n, ink, lightness)
+    feats = np.zeros((n, FEATURE_DIM), np.float32)
+    feats[:, :GEOM_DIM] = geom
+    has_net = False
+    if colorizer is not None and net_image is not None:
+        feats[:, GEOM_DIM:] = _net_features(colorizer, net_image, kind, labels, n)
+        has_net = True
+    return RegionSet(labels, scale, n, feats, None, pts / scale, frac, interior, ink, _adjacency(labels, n),
+                     kind, has_net)
+
+
+def page_regions(page: np.ndarray, colorizer: Any = None, kind: str = "auto") -> RegionSet:
+    """A page to colour (line art or gray; any array `as_rgb_u8` takes) -> its regions, no colours."""
+    rgb = as_rgb_u8(page)
+    if kind == "auto":
+        kind = detect_input_kind(rgb)
+    h, w = rgb.shape[:2]
+    s = _analysis_scale(w, h)
+    ink, L = _page_ink(rgb, kind, s)
+    return _build(rgb, ink, L, s, kind, colorizer, rgb)
+
+
+def _check_coloured(rgb_small: np.ndarray, name: str) -> np.ndarray:
+    lab = cv2.cvtColor(rgb_small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    content = lab[..., 0] < 95.0
+    if content.mean() < 0.002:
+        raise ReferenceError(f"{name}: it is blank; a reference must be a coloured picture")
+    coloured = (chroma > 12.0) & content
+    if coloured.sum() < max(0.02 * content.sum(), 16):
+        raise ReferenceError(f"{name}: it has no colour (gray or line art); a reference must be a coloured "
+                             "picture")
+    return lab
+
+
+def reference_regions(reference: np.ndarray, colorizer: Any = None, name: str = "reference",
+                      page_size: tuple[int, int] | None = None) -> RegionSet:
+    """A coloured reference -> its regions with their true colours (mean over each region's paper pixels).
+    Raises `ReferenceError` for a picture that is not coloured, too small or (with `page_size` (W, H))
+    of a very different scale than the page."""
+    try:
+        rgb = as_rgb_u8(reference)
+    except ColorizeInputError as exc:
+        raise ReferenceError(f"{name}: {exc}") from None
+    h, w = rgb.shape[:2]
+    if min(h, w) < MIN_REFERENCE_SIDE:
+        raise ReferenceError(f"{name}: {w}×{h} is too small; a reference needs at least "
+                             f"{MIN_REFERENCE_SIDE} pixels on each side")
+    if page_size is not None:
+        ratio = max(page_size) / max(w, h)
+        if ratio > MAX_SCALE_RATIO or ratio < 1.0 / MAX_SCALE_RATIO:
+            raise ReferenceError(
+                f"{name}: {w}×{h} is too different in size from the page {page_size[0]}×{page_size[1]} "
+                f"(more than {MAX_SCALE_RATIO:g}× {'smaller' if ratio > 1 else 'larger'}); use a reference "
+                "drawn at a similar scale")
+    s = _analysis_scale(w, h)
+    small = _resize(rgb, s)
+    lab = _check_coloured(small, name)
+    line = extract_lineart(small)
+    ink = line < 0.5
+    net_line = None
+    if colorizer is not None:  # the network sees the reference as line art, as it sees the page
+        net_line = cv2.cvtColor(cv2.convertScaleAbs(line, alpha=255.0), cv2.COLOR_GRAY2RGB)
+    rs = _build(small, ink, lab[..., 0], s, "lineart", colorizer, net_line)
+    # lightness is a colour property of the reference: keep it, the page's matters only for gray pages
+    free = ~ink
+    lab_ = rs.labels.ravel()  # type: ignore[union-attr]
+    wts = free.ravel().astype(np.float64)
+    cnt = np.bincount(lab_, weights=wts, minlength=rs.count + 1)[1:]
+    cols = np.zeros((rs.count, 3), np.float64)
+    for k in range(3):
+        v = small[..., k].ravel().astype(np.float64) * wts
+        cols[:, k] = np.bincount(lab_, weights=v, minlength=rs.count + 1)[1:]
+    cols /= np.maximum(cnt, 1)[:, None]
+    rs.colors = np.clip(np.round(cols), 0, 255).astype(np.uint8)
+    return rs
+
+
+# ------------------------------------------------------------------------------------------ matching
+@dataclass
+class ReferenceMatch:
+    """Which colour every page region takes from the references, and how sure that is."""
+
+    page: RegionSet
+    colors: np.ndarray  # (count + 1, 3) uint8 (row 0 unused)
+    confidence: np.ndarray  # (count + 1,) float32 in [0, 1]
+    source: np.ndarray  # (count + 1,) int32 reference index, -1 none
+    assigned: np.ndarray  # (count + 1,) bool
+    mirrored: list[bool] | None = None  # per reference: the page matched it mirrored
+
+    @property
+    def assigned_count(self) -> int:
+        return int(self.assigned.sum())
+
+    @property
+    def unassigned_count(self) -> int:
+        return self.page.count - self.assigned_count
+
+    def unassigned(self) -> list[int]:
+        return [int(i) for i in np.flatnonzero(~self.assigned[1:]) + 1]
+
+    def _user_regions(self, user_hints: Hints | None) -> set[int]:
+        labels = self.page.labels
+        if user_hints is None or labels is None:
+            return set()
+        h, w = labels.shape
+        s = self.page.scale
+        out: set[int] = set()
+        pts = [(p.x, p.y) for p in user_hints.points]
+        pts += [q for st in user_hints.strokes for q in st.points]
+        for x, y in pts:
+            ix, iy = int(x * s), int(y * s)
+            if 0 <= ix < w and 0 <= iy < h:
+                out.add(int(labels[iy, ix]))
+        return out
+
+    def hints(self, user_hints: Hints | None = None) -> Hints:
+        """One point hint per assigned region (its most interior point, page pixels), except regions that
+        hold a user hint; the user's hints come last, so they win everywhere."""
+        taken = self._user_regions(user_hints)
+        pts = []
+        ok = self.assigned[1:].copy()
+        if self.page.interior is not None:
+            ok &= self.page.interior >= MIN_INTERIOR
+        for i in np.flatnonzero(ok):
+            if i + 1 in taken:
+                continue
+            x, y = self.page.points[i]
+            r, g, b = (int(v) for v in self.colors[i + 1])
+            pts.append(PointHint(float(round(x, 2)), float(round(y, 2)), (r, g, b), HINT_RADIUS))
+        if user_hints is None:
+            return Hints(pts)
+        return Hints(pts + list(user_hints.points), list(user_hints.strokes), list(user_hints.palette),
+                     user_hints.image_size)
+
+    def overlay(self, size: tuple[int, int]) -> np.ndarray:
+        """(H, W, 4) uint8 RGBA at page size (W, H): matched regions tinted with their colour, regions
+        that need a hint hatched red, ink transparent."""
+        W, H = size
+        n = self.page.count
+        table = np.zeros((n + 1, 4), np.uint8)
+        table[1:, :3] = self.colors[1:]
+        table[1:, 3] = np.where(self.assigned[1:], 110, 0)
+        labels = self.page.labels
+        if labels is None:
+            return np.zeros((H, W, 4), np.uint8)
+        lab = cv2.resize(labels, (W, H), interpolation=cv2.INTER_NEAREST)
+        out = table[lab]
+        yy, xx = np.ogrid[:H, :W]
+        hatch = ((xx + yy) // max(4, round(max(W, H) / 160))) % 2 == 0
+        need = ~self.assigned[lab] & hatch
+        out[need] = (220, 30, 30, 140)
+        if self.page.ink is not None:
+            ink = cv2.resize(self.page.ink.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
+            out[ink] = 0
+        return out
+
+
+def _softmax_rows(cost: np.ndarray) -> np.ndarray:
+    z = -cost - (-cost).max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _net_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 - Bhattacharyya coefficient between rows of a (n, D) and b (m, D)."""
+    return 1.0 - np.sqrt(np.maximum(a, 0)) @ np.sqrt(np.maximum(b, 0)).T
+
+
+def _pair_cost(t: np.ndarray, r: np.ndarray, pos_t: np.ndarray | None, sigma_pos: float, mirror: bool,
+               use_l: bool, use_net: bool) -> np.ndarray:
+    """(n_t, n_r) cost of giving page region t reference region r's colour."""
+    sq = np.zeros((len(t), len(r)), np.float64)
+    if pos_t is not None:
+        d = pos_t[:, None, :] - r[None, :, :2]
+        inside = (1.0 - t[:, 6])[:, None]  # a region touching the border (paper): its centre means nothing
+        sq += inside * np.minimum((d ** 2).sum(axis=2) / sigma_pos ** 2, 2.0 * POS_CAP)
+    sq += ((t[:, None, 2] - r[None, :, 2]) / SIGMA_AREA) ** 2
+    sgn = -1.0 if mirror else 1.0
+    shape = np.stack([t[:, 3], t[:, 4], sgn * t[:, 5]], axis=1)
+    sq += (((shape[:, None, :] - r[None, :, 3:6]) / SIGMA_SHAPE) ** 2).sum(axis=2)
+    if use_l:
+        sq += ((t[:, None, 7] - r[None, :, 7]) / SIGMA_L) ** 2
+    if use_net:
+        sq += (_net_distance(t[:, GEOM_DIM:], r[:, GEOM_DIM:]) / SIGMA_NET) ** 2
+    return 0.5 * sq + BORDER_PENALTY * np.abs(t[:, None, 6] - r[None, :, 6])
+
+
+def _fit_affine(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """Weighted least-squares affine (2, 3) with dst ≈ A @ [src, 1]; None with too little support."""
+    if (w > 0).sum() < 4:
+        return None
+    X = np.concatenate([src, np.ones((len(src), 1))], axis=1) * np.sqrt(w)[:, None]
+    Y = dst * np.sqrt(w)[:, None]
+    A, *_ = np.linalg.lstsq(X, Y, rcond=None)
+    M = A.T
+    det = np.linalg.det(M[:, :2])
+    if not np.isfinite(M).all() or abs(det) < 0.2 or abs(det) > 5.0:
+        return None
+    return M
+
+
+def _match_one(page: RegionSet, ref: RegionSet, mirror: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Match the page against one reference in one orientation -> (best ref index (n_t,), colour
+    probability (n_t,), best cost (n_t,), weighted total cost)."""
+    t, r = page.features.astype(np.float64), ref.features.astype(np.float64)
+    use_pos = page.labels is not None and ref.labels is not None
+    use_l = page.kind == "gray"
+    use_net = page.has_net and ref.has_net
+    pos = None
+    if use_pos:
+        pos = t[:, :2].copy()
+        if mirror:
+            pos[:, 0] = 1.0 - pos[:, 0]
+    assert ref.colors is not None
+    lab = C.rgb_to_lab(ref.colors.astype(np.float32) / 255.0).astype(np.float64)
+    same = (np.linalg.norm(lab[:, None] - lab[None], axis=2) < SAME_COLOUR_DE).astype(np.float64)
+    weight = np.sqrt(np.maximum(page.areas.astype(np.float64), 1e-6)) * (1.0 - 0.9 * t[:, 6])
+    deg_t = None
+    if page.adjacency is not None and ref.adjacency is not None:
+        deg_t = np.maximum(page.adjacency.sum(axis=1, keepdims=True), 1.0)
+    sigmas = [SIGMA_POS[0], SIGMA_POS[1], SIGMA_POS[1]] if use_pos else [1.0]
+    P = cost = base = None
+    for it, sig in enumerate(sigmas):
+        base = _pair_cost(t, r, pos, sig, mirror, use_l, use_net)
+        cost = base
+        P = _softmax_rows(cost)
+        if deg_t is not None:
+            for _ in range(2):  # neighbour support: t's neighbours should match r's neighbours
+                support = (page.adjacency @ P @ ref.adjacency) / deg_t
+                cost = base - NEIGHBOUR_WEIGHT * support
+                P = _softmax_rows(cost)
+        if use_pos and it < len(sigmas) - 1:
+            best = P.argmax(axis=1)
+            conf = P[np.arange(len(t)), best]
+            ok = conf > 0.3
+            M = _fit_affine(pos[ok], r[best[ok], :2], (weight * conf)[ok])
+            if M is not None:
+                pos = pos @ M[:, :2].T + M[:, 2]
+    assert P is not None and cost is not None and base is not None
+    colour_p = P @ same  # probability of each reference region's colour
+    best = colour_p.argmax(axis=1)
+    rows = np.arange(len(t))
+    pc = colour_p[rows, best]
+    # the best-fitting region of that colour, for the absolute fit
+    best_cost = np.where(same[best] > 0, cost, np.inf).min(axis=1)
+    # how well the descriptors alone (no neighbour bonus, which also rewards a consistent wrong guess)
+    # explain the page under this orientation: decides as drawn vs mirrored
+    fit = base[rows, P.argmax(axis=1)]
+    total = float((weight * np.minimum(fit, 20.0)).sum() / weight.sum())
+    return best, pc, best_cost, total
+
+
+def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confidence: float = MIN_CONFIDENCE
+                  ) -> ReferenceMatch:
+    """Match every page region against each reference (aligned on its own, as drawn or mirrored)."""
+    n = page.count
+    colors = np.zeros((n + 1, 3), np.uint8)
+    conf = np.zeros(n + 1, np.float32)
+    source = np.full(n + 1, -1, np.int32)
+    mirrored: list[bool] = []
+    for k, ref in enumerate(references):
+        if ref.colors is None or ref.count == 0:
+            mirrored.append(False)
+            continue
+        tries = [_match_one(page, ref, m) for m in ((False, True) if page.labels is not None
+                                                    and ref.labels is not None else (False,))]
+        pick = int(np.argmin([tr[3] for tr in tries]))
+        mirrored.append(pick == 1)
+        best, pc, best_cost, _ = tries[pick]
+        fit = np.exp(-np.maximum(best_cost - FIT_COST, 0.0) / 2.0)
+        c = (pc * fit).astype(np.float32)
+        better = c > conf[1:]
+        conf[1:][better] = c[better]
+        colors[1:][better] = ref.colors[best[better]]
+        source[1:][better] = k
+    assigned = conf >= min_confidence
+    assigned[0] = False
+    return ReferenceMatch(page, colors, conf, source, assigned, mirrored)
+
+
+def match_references(page: np.ndarray, references: Sequence[np.ndarray], colorizer: Any = None, *,
+                     names: Sequence[str] | None = None, kind: str = "auto",
+                     min_confidence: float = MIN_CONFIDENCE) -> ReferenceMatch:
+    """Regions of `page` matched against coloured `references` (arrays). Raises `ReferenceError` naming
+    the reference for one that cannot be used; nothing is computed for the page then."""
+    if not references:
+        raise ReferenceError("no reference given")
+    rgb = as_rgb_u8(page)
+    H, W = rgb.shape[:2]
+    refs = []
+    for i, ref in enumerate(references):
+        name = f"reference {i + 1}" + (f" ({names[i]})" if names and i < len(names) else "")
+        refs.append(reference_regions(ref, colorizer, name, page_size=(W, H)))
+    return match_regions(page_regions(rgb, colorizer, kind), refs, min_confidence)
+
+
+def colorize_with_references(colorizer: Any, page: np.ndarray, references: Sequence[np.ndarray],
+                             hints: Hints | None = None, *, names: Sequence[str] | None = None,
+                             kind: str = "auto", **colorize_kw: Any) -> tuple[np.ndarray, ReferenceMatch]:
+    """Colour `page` from `references` (user `hints` win) -> (RGB uint8 (H, W, 3), the match)."""
+    match = match_references(page, references, colorizer, names=names, kind=kind)
+    rgb = colorizer.colorize(page, match.hints(hints), kind=kind, **colorize_kw)
+    return rgb, match
