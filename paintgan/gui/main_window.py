@@ -105,6 +105,9 @@ class MainWindow(QMainWindow):
         self.ganpaint.finish()
         self.annotate.finish()
         self.editing.finish()
+        from paintgan.gui.colorize.references_panel import install_references  # issue 15
+
+        self.references = install_references(self)
         self.help_actions = install_help(self)  # Help ▸ Keyboard Shortcuts, About (issue #17)
         from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
 

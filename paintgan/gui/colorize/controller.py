@@ -238,6 +238,15 @@ class ColorizeController(ModelController):
         self._sources[layer.id] = (version, px, kind)
         return version, px, kind
 
+    def source(self, layer: ColorizeLayer) -> tuple[int, np.ndarray, str] | None:
+        """(source version, read-only straight RGBA pixels, input kind with "auto" resolved) of `layer`'s
+        source, or None when it has none (GUI thread)."""
+        return self._source(layer)
+
+    def source_version(self, source_id: str) -> int:
+        """Bumped each time the pixels of source layer `source_id` change (debounced)."""
+        return self._source_versions.get(source_id, 0)
+
     def detected_kind(self, layer: ColorizeLayer) -> str | None:
         got = self._source(layer)
         return None if got is None else got[2]
@@ -297,6 +306,10 @@ class ColorizeController(ModelController):
         if ticket is not None:
             self._in_flight[(layer.id, stage)] = layer.generation
         self._emit_busy()
+
+    def colorizer(self, model: str) -> Any:
+        """The colorize engine of `model`, loaded once (thread-safe: workers call it)."""
+        return self._colorizer(model)
 
     def _colorizer(self, model: str) -> Any:
         with self._colorizer_lock:

@@ -152,7 +152,7 @@ class ColorizePanel(QWidget):
             row.addWidget(b)
         pl.addLayout(row)
 
-        sug_box = QGroupBox("Suggested colours")
+        sug_box = self.sug_box = QGroupBox("Suggested colours")
         self.suggest_grid = SwatchGrid(self, rows_hint=1)
         self.suggest_grid.setToolTip("The model's likeliest colours at the selected hint; "
                                      "click to recolour it")
@@ -211,6 +211,12 @@ class ColorizePanel(QWidget):
         self.connect_session()
         self._sync_recent()
         self.refresh_models()
+
+    def add_section(self, widget: QWidget) -> None:
+        """Add a section (e.g. References) below the Apply buttons, above the suggested colours."""
+        lay = self.layout()
+        assert isinstance(lay, QVBoxLayout)
+        lay.insertWidget(lay.indexOf(self.sug_box), widget)
 
     # -- session and sync --------------------------------------------------------------------------
     def connect_session(self) -> None:

@@ -1,0 +1,237 @@
+""""Colour from References": match the shown page against the session's references in the background and
+put the matched colours on the colorize layer as one undoable hint change (issue 15).
+
+Flow: `run()` snapshots, on the GUI thread, the target colorize layer's source pixels, its input kind, its
+hints and the references, and posts `run_match` to the window's inference bridge (channel
+("colorize-ref", layer id, epoch), so a newer run for the same layer supersedes an older one and a result
+for a document no longer shown is dropped). The worker matches (`paintgan.inference.colorize.reference`,
+with the colorize model's encoder features when the layer is in neural mode and a model is usable) and
+renders the matched-region overlay. Back on the GUI thread the hints are `match.hints(user_hints)` — the
+user's own hints win — pushed as one `SetHints` command ("Colour from references"), so Undo restores
+exactly the previous hints; the colorize controller then recomputes the colours from them.
+
+User hints vs. reference hints: the point hints an earlier run placed are remembered per layer, so running
+again with other references replaces them instead of keeping them as if the user had placed them; a hint
+the user moved or recoloured is the user's.
+
+Bad input (a reference with no colour, a corrupt or far too differently sized one): the matcher raises a
+`PaintGANError`; its one line is shown and nothing changes on the page (no history entry).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from paintgan.commands.hints import SetHints
+from paintgan.core.colorize_layer import ColorizeLayer
+from paintgan.core.document import Change
+from paintgan.core.hints import Hints, PointHint
+from paintgan.gui.colorize.controller import ColorizeController
+from paintgan.gui.colorize.references import Reference, ReferenceList
+from paintgan.gui.inference_bridge import InferenceBridge
+from paintgan.gui.model_controller import ModelController
+from paintgan.gui.session import DocumentSession
+from paintgan.inference.service import Result
+
+COMMAND_TEXT = "Colour from references"
+FAILED = "Could not match the references"
+
+
+@dataclass(frozen=True)
+class MatchJob:
+    """What a worker needs, snapshotted on the GUI thread."""
+
+    layer_id: str
+    source_version: int
+    page: np.ndarray  # straight RGBA uint8 of the colorize layer's source, read-only
+    kind: str  # "lineart" | "gray" (auto resolved)
+    references: tuple[Reference, ...]
+    user_hints: Hints
+    model: str | None  # the colorize model whose encoder features help matching (None: shape features only)
+
+
+@dataclass
+class MatchOutcome:
+    job: MatchJob
+    match: Any  # paintgan.inference.colorize.reference.ReferenceMatch
+    overlay: np.ndarray  # (H, W, 4) uint8 straight RGBA at page size
+    elapsed_s: float = 0.0
+    applied: bool = False  # its hints went onto the layer (False: nothing changed)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def assigned(self) -> int:
+        return int(self.match.assigned_count)
+
+    @property
+    def unassigned(self) -> int:
+        return int(self.match.unassigned_count)
+
+    def summary(self) -> str:
+        n, m = self.assigned, self.unassigned
+        return (f"{n} region{'s' * (n != 1)} matched, {m} need{'s' * (m == 1)} a hint"
+                + (" (hatched)" if m else ""))
+
+
+def run_match(job: MatchJob, colorizer: Callable[[], Any] | None) -> MatchOutcome:
+    """Worker side: match `job.page` against the references and render the overlay."""
+    from paintgan.inference.colorize.reference import match_references
+
+    t0 = time.perf_counter()
+    eng = colorizer() if colorizer is not None else None
+    t1 = time.perf_counter()
+    match = match_references(job.page, [r.pixels for r in job.references], colorizer=eng,
+                             user_hints=job.user_hints)
+    t2 = time.perf_counter()
+    h, w = job.page.shape[:2]
+    overlay = np.ascontiguousarray(match.overlay((w, h)))
+    t3 = time.perf_counter()
+    return MatchOutcome(job, match, overlay, timings={"load_s": t1 - t0, "match_s": t2 - t1,
+                                                      "overlay_s": t3 - t2})
+
+
+class ReferenceController(ModelController):
+    """Runs "Colour from References" for the shown document's target colorize layer."""
+
+    outcome_changed = Signal(object)  # the target layer's MatchOutcome, or None
+    note = Signal(str, bool)  # what the last run did, for the panel: (text, is an error)
+    channels = ("colorize-ref",)
+
+    def __init__(self, colorize: ColorizeController, references: ReferenceList,
+                 bridge: InferenceBridge | None = None, parent: QObject | None = None) -> None:
+        super().__init__(bridge or colorize.bridge, parent)
+        self.colorize = colorize
+        self.references = references
+        self._generation = 0
+        self._running: dict[str, int] = {}  # layer id -> generation in flight
+        self._outcomes: dict[str, MatchOutcome] = {}  # layer id -> last match (this document)
+        self._placed: dict[str, frozenset[PointHint]] = {}  # layer id -> point hints the last run placed
+        self.last_message = ""
+        self.last_error = False
+        self.set_session(colorize.session)
+
+    # -- session -------------------------------------------------------------------------------------
+    def set_session(self, session: DocumentSession) -> None:
+        self.observe(session)
+        self.new_epoch()
+        self._running.clear()
+        self._outcomes.clear()
+        self.outcome_changed.emit(None)
+        self._emit_busy()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind in ("structure", "active"):
+            self.outcome_changed.emit(self.outcome())
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def target(self) -> ColorizeLayer | None:
+        return self.colorize.target()
+
+    def outcome(self, layer: ColorizeLayer | None = None) -> MatchOutcome | None:
+        """The last match of `layer` (default: the target layer), if it still fits the page."""
+        layer = layer or self.target()
+        if layer is None:
+            return None
+        got = self._outcomes.get(layer.id)
+        if got is None or layer.document is not self.session.doc:
+            return None
+        src = layer.source_layer(self.session.doc)
+        if src is None or got.overlay.shape[:2] != (self.session.doc.height, self.session.doc.width):
+            return None
+        if self.colorize.source_version(src.id) != got.job.source_version:
+            return None  # the line art changed since: the regions are not those any more
+        return got
+
+    # -- running -------------------------------------------------------------------------------------
+    def _say(self, text: str, error: bool = False) -> None:
+        self.last_message, self.last_error = text, error
+        self.note.emit(text, error)
+        self.message.emit(text)
+
+    def run(self) -> bool:
+        """Start matching the target layer's page against the references. False (with a message) when
+        there is nothing to do."""
+        layer = self.target()
+        if layer is None:
+            self._say("Colour from references needs a colorize layer — use Layer ▸ Colorize… first",
+                      error=True)
+            return False
+        refs = self.references.items()
+        if not refs:
+            self._say("Add a coloured reference first (Colorize panel ▸ References)", error=True)
+            return False
+        got = self.colorize.source(layer)
+        if got is None:
+            self._say(f"“{layer.name}” has no source layer to colorize", error=True)
+            return False
+        version, px, kind = got
+        model = layer.model if self.colorize.effective_mode(layer) == "neural" else None
+        job = MatchJob(layer.id, version, px, kind, refs, self._user_hints(layer), model)
+        colorizer = None if model is None else (lambda m=model: self.colorize.colorizer(m))
+        self._generation += 1
+        ticket = self.bridge.request(("colorize-ref", layer.id, self._epoch), run_match, job, colorizer,
+                                     generation=self._generation)
+        if ticket is None:
+            return False
+        self._running[layer.id] = self._generation
+        self._say(f"Matching the page against {len(refs)} reference{'s' * (len(refs) != 1)}…")
+        self._emit_busy()
+        return True
+
+    def _user_hints(self, layer: ColorizeLayer) -> Hints:
+        """The layer's hints without the point hints an earlier run placed (those are ours to replace)."""
+        placed = self._placed.get(layer.id, frozenset())
+        h = layer.hints.copy()
+        h.points = [p for p in h.points if p not in placed]
+        return h
+
+    def on_result(self, result: Result) -> None:
+        _, lid, _epoch = result.channel
+        if self._running.get(lid) == result.generation:
+            del self._running[lid]
+        self._emit_busy()
+        layer = self.session.doc.find(lid)
+        if not isinstance(layer, ColorizeLayer):
+            return
+        if not result.ok:
+            if result.status == "error":
+                self._say(result.message(FAILED), error=True)
+            return
+        outcome: MatchOutcome = result.value
+        outcome.elapsed_s = result.elapsed_s
+        src = layer.source_layer(self.session.doc)
+        if src is None or self.colorize.source_version(src.id) != outcome.job.source_version:
+            self._say("The page changed while matching; run Colour from References again", error=True)
+            return
+        self._outcomes[lid] = outcome
+        self.apply(layer, outcome)
+        self.outcome_changed.emit(self.outcome())
+
+    def apply(self, layer: ColorizeLayer, outcome: MatchOutcome) -> None:
+        """Put the matched colours on `layer` as one history step (none when nothing would change)."""
+        user = self._user_hints(layer)
+        new = outcome.match.hints(user)
+        new.palette = list(layer.hints.palette)
+        new.image_size = layer.hints.image_size
+        if outcome.assigned == 0:
+            self._say(f"No region of the page matched the references: {outcome.summary()}", error=True)
+            return
+        if new.points == layer.hints.points and new.strokes == layer.hints.strokes:
+            self._say(f"Colour from references: nothing new — {outcome.summary()}")
+            return
+        self.session.stack.push(SetHints(layer, new, COMMAND_TEXT))
+        self._placed[layer.id] = frozenset(set(new.points) - set(user.points))
+        outcome.applied = True
+        self._say(f"Colour from references: {outcome.summary()}")
+
+    def timers(self) -> list[QTimer]:
+        return []
