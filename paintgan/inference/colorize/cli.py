@@ -1,9 +1,11 @@
 """`paintgan colorize INPUT [INPUT ...] -o OUT [--hints HINTS.json] [--input-kind auto|lineart|gray]
-[--model NAME] [--device auto|cpu|cuda] [--mode neural|flat] [--jobs N] [--gap-radius R] [--scale-hints]`
+[--model NAME] [--device auto|cpu|cuda] [--mode neural|flat|flats [--merge-same]] [--jobs N] [--gap-radius R]
+[--scale-hints]`
 
 One input and a file OUT: writes that file. Several inputs, or a folder as INPUT (its images): writes
 `<stem>.png` into the folder OUT, each page using `<stem>.hints.json` beside it unless `--hints` is given.
-The output is an RGB PNG of exactly the input's width and height. With several pages, progress goes to
+The output is an RGB PNG of exactly the input's width and height (`--mode flats`: an RGBA PNG, see
+`flats.py`). With several pages, progress goes to
 stderr (page n/N, ETA); a failing page is reported and the batch goes on; a summary of failures ends it and
 the exit status is 2 if any page failed.
 """
@@ -42,8 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what the input is (default: auto-detect)")
     p.add_argument("--model", default="colorize", help="model name or folder (default: colorize)")
     p.add_argument("--device", default="auto", choices=DEVICES, help=DEVICE_HELP)
-    p.add_argument("--mode", default="neural", choices=("neural", "flat"),
-                   help="neural (the model) or flat (classical region fill, no model needed)")
+    p.add_argument("--mode", default="neural", choices=("neural", "flat", "flats"),
+                   help="neural (the model), flat (classical region fill, no model needed) or flats (an RGBA "
+                        "flatting layer: every line-enclosed region its own flat colour, no model needed)")
+    p.add_argument("--merge-same", action="store_true",
+                   help="flats: regions coloured alike by the hints share one flat (colours from the model "
+                        "when installed, else the classical fill)")
+    p.add_argument("--flats-background", default="flat", choices=("flat", "transparent"),
+                   help="flats: the paper around the drawing is a flat (default) or transparent")
     p.add_argument("--smooth", action="store_true",
                    help="line art: keep the network's colour variations inside regions (default: one flat "
                         "colour per line-enclosed region, hinted regions in their hint's colour)")
@@ -102,6 +110,7 @@ class _Runner:
         self.args = args
         self._engine: Any = None
         self._lock = threading.Lock()
+        self._no_model: str | None = None  # flats --merge-same: why the classical fill gives the colours
 
     def engine(self) -> Any:
         with self._lock:
@@ -116,6 +125,15 @@ class _Runner:
                     raise ModelError(f"{exc}; use --mode flat to colour without a model") from None
             return self._engine
 
+    def merge_colorize(self) -> Any:
+        """flats --merge-same: the neural colorizer when a model is installed, else None (flat fill)."""
+        if self._no_model is None:
+            try:
+                return self.engine().colorize
+            except ModelError as exc:
+                self._no_model = f"merging by the hints' flat fill ({one_line(exc)})"
+        return None
+
     def page(self, src: Path, out: Path) -> list[str]:
 
         from paintgan.inference.colorize.flat import colorize_flat
@@ -127,9 +145,20 @@ class _Runner:
         check_colorize_memory(*image_size(src), str(src))  # before decoding: fail in a second, not of memory
         img = load_image(src)
         h, w = img.height, img.width
-        hints, warnings = _page_hints(self.args, src, (w, h))
+        flats_only = self.args.mode == "flats" and not self.args.merge_same
+        hints, warnings = (None, []) if flats_only else _page_hints(self.args, src, (w, h))
         kind = self.args.input_kind
-        if self.args.mode == "flat":
+        if self.args.mode == "flats":
+            from paintgan.inference.colorize.flats import page_flats
+
+            colorize = self.merge_colorize() if self.args.merge_same else None
+            if self.args.merge_same and colorize is None and self._no_model:
+                warnings = [*warnings, self._no_model]
+            rgb, notes = page_flats(img.pixels, hints, kind=kind, gap_radius=self.args.gap_radius,
+                                    background=self.args.flats_background, merge=self.args.merge_same,
+                                    colorize=colorize)
+            warnings = [*warnings, *notes]
+        elif self.args.mode == "flat":
             if kind == "auto":
                 kind = detect_input_kind(img.pixels)
             rgb = colorize_flat(img.pixels, hints, gap_radius=self.args.gap_radius, kind=kind)
@@ -142,11 +171,12 @@ class _Runner:
 
 
 def encode_rgb_png(rgb: Any) -> bytes:
-    """(H, W, 3) uint8 RGB -> RGB PNG bytes (no alpha channel)."""
+    """(H, W, 3) uint8 RGB -> RGB PNG bytes (no alpha channel); (H, W, 4) RGBA -> RGBA PNG bytes."""
     import cv2
     import numpy as np
 
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    bgr = rgb[..., [2, 1, 0, 3]] if rgb.shape[2] == 4 else rgb[..., ::-1]
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(bgr), [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:
         raise ColorizeCLIError("could not encode the result as PNG")
     return buf.tobytes()
@@ -159,6 +189,8 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         raise ColorizeCLIError("--gap-radius must be 0 or more")
     if args.device not in ("auto", "cpu", "cuda", "directml", "coreml"):
         raise ColorizeCLIError(f"--device must be auto, cpu or cuda, got '{args.device}'")
+    if args.merge_same and args.mode != "flats":
+        raise ColorizeCLIError("--merge-same needs --mode flats")
     files, batch = _collect(args.inputs)
     out = Path(args.output)
     runner = _Runner(args)
