@@ -153,3 +153,16 @@ def test_the_distribution_feature_comes_from_the_colorizer(colorizer):
     assert regions.has_net
     net = regions.features[:, -36:]
     assert np.allclose(net.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_a_reference_analysed_once_serves_many_pages():
+    ref, _ = character()
+    refset = reference_regions(ref, name="ref.png")
+    assert refset.size == (ref.shape[1], ref.shape[0])
+    for dx in (-10, 12):
+        truth, page = character(dx=dx)
+        match = match_references(page, [refset])
+        assert _colour_at(match, *_truth_points(truth)["body"]) == (CHARACTER_COLOURS["body"], True)
+    big = np.full((3000, 3000, 3), 255, np.uint8)
+    with pytest.raises(ReferenceError, match="too different in size"):
+        match_references(big, [refset], names=["ref.png"])

@@ -97,6 +97,7 @@ class RegionSet:
     adjacency: np.ndarray | None = None  # (count, count) float32 0/1: regions that share a boundary
     kind: str = "lineart"
     has_net: bool = False
+    size: tuple[int, int] | None = None  # (W, H) of the picture, page pixels; None for memory
 
     @classmethod
     def from_records(cls, features: np.ndarray, colors: np.ndarray) -> RegionSet:
@@ -216,7 +217,7 @@ def _net_features(colorizer: Any, image: np.ndarray, kind: str, labels: np.ndarr
     return np.where(cnt[:, None] > 0, out, 0.0).astype(np.float32)
 
 
-def _build(rgb: np.ndarray, ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
+def _build(ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
            colorizer: Any, net_image: np.ndarray | None) -> RegionSet:
     labels, n = segment_regions(ink, gap_radius=1)
     geom, pts, interior, frac = _region_stats(labels, n, ink, lightness)
@@ -238,7 +239,9 @@ def page_regions(page: np.ndarray, colorizer: Any = None, kind: str = "auto") ->
     h, w = rgb.shape[:2]
     s = _analysis_scale(w, h)
     ink, L = _page_ink(rgb, kind, s)
-    return _build(rgb, ink, L, s, kind, colorizer, rgb)
+    rs = _build(ink, L, s, kind, colorizer, rgb)
+    rs.size = (w, h)
+    return rs
 
 
 def _check_coloured(rgb_small: np.ndarray, name: str) -> np.ndarray:
@@ -252,6 +255,17 @@ def _check_coloured(rgb_small: np.ndarray, name: str) -> np.ndarray:
         raise ReferenceError(f"{name}: it has no colour (gray or line art); a reference must be a coloured "
                              "picture")
     return lab
+
+
+def check_scale(ref_size: tuple[int, int], page_size: tuple[int, int], name: str = "reference") -> None:
+    """Raise `ReferenceError` when a reference of `ref_size` (W, H) is drawn at a very different scale than
+    a page of `page_size`."""
+    ratio = max(page_size) / max(ref_size)
+    if ratio > MAX_SCALE_RATIO or ratio < 1.0 / MAX_SCALE_RATIO:
+        raise ReferenceError(
+            f"{name}: {ref_size[0]}×{ref_size[1]} is too different in size from the page "
+            f"{page_size[0]}×{page_size[1]} (more than {MAX_SCALE_RATIO:g}× "
+            f"{'smaller' if ratio > 1 else 'larger'}); use a reference drawn at a similar scale")
 
 
 def reference_regions(reference: np.ndarray, colorizer: Any = None, name: str = "reference",
@@ -268,12 +282,7 @@ def reference_regions(reference: np.ndarray, colorizer: Any = None, name: str = 
         raise ReferenceError(f"{name}: {w}×{h} is too small; a reference needs at least "
                              f"{MIN_REFERENCE_SIDE} pixels on each side")
     if page_size is not None:
-        ratio = max(page_size) / max(w, h)
-        if ratio > MAX_SCALE_RATIO or ratio < 1.0 / MAX_SCALE_RATIO:
-            raise ReferenceError(
-                f"{name}: {w}×{h} is too different in size from the page {page_size[0]}×{page_size[1]} "
-                f"(more than {MAX_SCALE_RATIO:g}× {'smaller' if ratio > 1 else 'larger'}); use a reference "
-                "drawn at a similar scale")
+        check_scale((w, h), page_size, name)
     s = _analysis_scale(w, h)
     small = _resize(rgb, s)
     lab = _check_coloured(small, name)
@@ -282,7 +291,8 @@ def reference_regions(reference: np.ndarray, colorizer: Any = None, name: str = 
     net_line = None
     if colorizer is not None:  # the network sees the reference as line art, as it sees the page
         net_line = cv2.cvtColor(cv2.convertScaleAbs(line, alpha=255.0), cv2.COLOR_GRAY2RGB)
-    rs = _build(small, ink, lab[..., 0], s, "lineart", colorizer, net_line)
+    rs = _build(ink, lab[..., 0], s, "lineart", colorizer, net_line)
+    rs.size = (w, h)
     # lightness is a colour property of the reference: keep it, the page's matters only for gray pages
     free = ~ink
     lab_ = rs.labels.ravel()  # type: ignore[union-attr]
@@ -501,11 +511,12 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
     return ReferenceMatch(page, colors, conf, source, assigned, mirrored)
 
 
-def match_references(page: np.ndarray, references: Sequence[np.ndarray], colorizer: Any = None, *,
-                     names: Sequence[str] | None = None, kind: str = "auto",
+def match_references(page: np.ndarray, references: Sequence[np.ndarray | RegionSet], colorizer: Any = None,
+                     *, names: Sequence[str] | None = None, kind: str = "auto",
                      min_confidence: float = MIN_CONFIDENCE) -> ReferenceMatch:
-    """Regions of `page` matched against coloured `references` (arrays). Raises `ReferenceError` naming
-    the reference for one that cannot be used; nothing is computed for the page then."""
+    """Regions of `page` matched against coloured `references`: pictures (arrays), or `RegionSet`s from
+    `reference_regions` (a chapter analyses each reference once). Raises `ReferenceError` naming the
+    reference for one that cannot be used; nothing is computed for the page then."""
     if not references:
         raise ReferenceError("no reference given")
     rgb = as_rgb_u8(page)
@@ -513,11 +524,16 @@ def match_references(page: np.ndarray, references: Sequence[np.ndarray], coloriz
     refs = []
     for i, ref in enumerate(references):
         name = f"reference {i + 1}" + (f" ({names[i]})" if names and i < len(names) else "")
-        refs.append(reference_regions(ref, colorizer, name, page_size=(W, H)))
+        if isinstance(ref, RegionSet):
+            if ref.size is not None:
+                check_scale(ref.size, (W, H), name)
+            refs.append(ref)
+        else:
+            refs.append(reference_regions(ref, colorizer, name, page_size=(W, H)))
     return match_regions(page_regions(rgb, colorizer, kind), refs, min_confidence)
 
 
-def colorize_with_references(colorizer: Any, page: np.ndarray, references: Sequence[np.ndarray],
+def colorize_with_references(colorizer: Any, page: np.ndarray, references: Sequence[np.ndarray | RegionSet],
                              hints: Hints | None = None, *, names: Sequence[str] | None = None,
                              kind: str = "auto", **colorize_kw: Any) -> tuple[np.ndarray, ReferenceMatch]:
     """Colour `page` from `references` (user `hints` win) -> (RGB uint8 (H, W, 3), the match)."""
