@@ -524,8 +524,7 @@ def warm_start_from_onnx(net: PolygonNet, onnx_dir: str | os.PathLike[str]) -> i
 
     The graphs are exported with batch norm kept (TrainingMode.PRESERVE on an eval-mode module), so
     initializer names are the state-dict names prefixed with `net.`. Returns the number of tensors loaded."""
-    import onnx
-    from onnx import numpy_helper
+    from paintgan.training.onnx_warm_start import load_by_name, load_by_shape, read_initializers
 
     state = net.state_dict()
     loaded: set[str] = set()
@@ -533,26 +532,10 @@ def warm_start_from_onnx(net: PolygonNet, onnx_dir: str | os.PathLike[str]) -> i
         path = Path(onnx_dir) / fname
         if not path.is_file():
             continue
-        model = onnx.load(str(path))
-        leftovers = []
-        for init in model.graph.initializer:
-            arr = numpy_helper.to_array(init)
-            key = init.name[4:] if init.name.startswith("net.") else init.name
-            if key in state and tuple(state[key].shape) == arr.shape and key not in loaded:
-                state[key] = torch.from_numpy(arr.copy()).to(state[key].dtype)
-                loaded.add(key)
-            else:
-                leftovers.append(arr)
-        prefix = {"encoder.onnx": "encoder.", "gcn.onnx": "gcn.", "refine.onnx": "refine."}[fname]
-        free = [
-            k for k in state if k.startswith(prefix) and k not in loaded and state[k].dtype.is_floating_point
-        ]
-        for arr in leftovers:  # by shape, in order
-            for k in free:
-                if k not in loaded and tuple(state[k].shape) == arr.shape:
-                    state[k] = torch.from_numpy(arr.copy()).to(state[k].dtype)
-                    loaded.add(k)
-                    break
+        got, leftovers = load_by_name(state, read_initializers(path), prefix="net.", skip=loaded)
+        loaded |= got
+        prefix = fname.split(".")[0] + "."
+        loaded |= load_by_shape(state, leftovers, [k for k in state if k.startswith(prefix)], loaded)
     net.load_state_dict(state)
     return len(loaded)
 

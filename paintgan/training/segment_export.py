@@ -47,13 +47,14 @@ class _Graph(torch.nn.Module):
 
 
 def export_onnx(net: MaskNet, path: str | Path, size: int = CROP, opset: int = 17) -> Path:
-    """Write `net` (eval mode) as an ONNX graph with a dynamic batch axis."""
+    """Write `net` (eval mode) as an ONNX graph with a dynamic batch axis; `net` is left in eval mode (the
+    exporter gives the wrapper's mode back to every submodule, and a fresh wrapper is in train mode)."""
     net.eval()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     x = torch.rand(1, IN_CH, size, size)
     torch.onnx.export(
-        _Graph(net),
+        _Graph(net).eval(),
         (x,),
         str(path),
         input_names=["input"],

@@ -121,32 +121,52 @@ def warm_start_from_polygon_onnx(net: MaskNet, encoder_onnx: str | Path) -> int:
 
     Tensors whose shapes match are copied; the stem convolution gets the RGB weights in its first 3 input
     channels and zeros for the guidance maps. Returns the number of tensors copied."""
-    import onnx
-    from onnx import numpy_helper
+    from paintgan.training.onnx_warm_start import load_by_name, read_initializers, widen_input_channels
 
-    model = onnx.load(str(encoder_onnx))
+    arrays = {k: v for k, v in read_initializers(encoder_onnx).items() if k.startswith("net.encoder.")}
     state = net.encoder.state_dict()
-    n = 0
-    for init in model.graph.initializer:
-        if not init.name.startswith("net.encoder."):
-            continue
-        key = init.name[len("net.encoder.") :]
-        if key not in state:
-            continue
-        arr = torch.from_numpy(np.array(numpy_helper.to_array(init)))
-        dst = state[key]
-        if arr.shape == dst.shape:
-            state[key] = arr.to(dst.dtype)
-            n += 1
-        elif (
-            key == "stem.0.weight" and arr.shape[1] == 3 and dst.shape[1] > 3 and arr.shape[0] == dst.shape[0]
-        ):
-            w = torch.zeros_like(dst)
-            w[:, :3] = arr
-            state[key] = w
-            n += 1
+    stem = widen_input_channels("stem.0.weight")
+    loaded, _ = load_by_name(state, arrays, prefix="net.encoder.", adapt=stem)
     net.encoder.load_state_dict(state)
-    return n
+    return len(loaded)
 
 
-__all__ = ["CONTEXT", "CROP", "IN_CH", "MaskNet", "count_params", "warm_start_from_polygon_onnx"]
+TRAINING_ONLY = ("aux",)  # modules the exported graph does not contain
+
+
+def warm_start_from_mask_onnx(net: MaskNet, mask_onnx: str | Path, tol: float = 1e-3) -> list[str]:
+    """Load the shipped, BatchNorm-folded `mask.onnx` into `net` (see `training.onnx_warm_start`) and check
+    that `net` in eval mode matches ONNX Runtime on random inputs within `tol`.
+
+    Returns the names of the batch norms now set to identity (for `calibrate_identity_bn`). Raises
+    `ArchitectureMismatch` with the reason when the graph is not this architecture; `net` is then
+    unchanged. The deep-supervision head (`aux`) is not in the graph: it starts at zero, so its loss sends
+    no gradient into the loaded encoder until the head itself has learned something."""
+    import copy
+
+    from paintgan.training.onnx_warm_start import ArchitectureMismatch, load_folded, ort_max_diff
+
+    trial = copy.deepcopy(net)
+    names = load_folded(trial, mask_onnx, root="net", training_only=TRAINING_ONLY)
+    trial.eval()
+    x = np.random.default_rng(0).random((2, IN_CH, CROP, CROP), dtype=np.float32)
+    diff = ort_max_diff(trial, mask_onnx, x)
+    if not diff < tol:
+        raise ArchitectureMismatch(f"eval-mode output differs from ONNX Runtime by {diff:.3g} (> {tol:g})")
+    with torch.no_grad():
+        trial.aux.weight.zero_()
+        trial.aux.bias.zero_()
+    net.load_state_dict(trial.state_dict())
+    return names
+
+
+__all__ = [
+    "CONTEXT",
+    "CROP",
+    "IN_CH",
+    "TRAINING_ONLY",
+    "MaskNet",
+    "count_params",
+    "warm_start_from_mask_onnx",
+    "warm_start_from_polygon_onnx",
+]

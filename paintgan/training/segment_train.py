@@ -1,13 +1,17 @@
 """Train the mask model with simulated corrective clicks (RITM-style iterative training).
 
     nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment --threads 1 \
-        [--steps 100000] [--batch 12] [--init-onnx models/polygon/encoder.onnx]
+        [--steps 100000] [--batch 12] [--init-onnx models/segment/mask.onnx]
 
-Resumes from `OUT/last.pt` when it exists (so every run adds steps); otherwise warm-starts the encoder
-from the shipped polygon model's ONNX weights. Every `--save-every` steps `last.pt` is written; every
-`--eval-every` steps the model is scored on fixed validation crops (val split of objects and photographs:
-mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best. `OUT/log.jsonl` has one
-line per log interval.
+Resumes from `OUT/last.pt` when it exists (so every run adds steps). Otherwise it warm-starts the whole
+model from the shipped, BatchNorm-folded `models/segment/mask.onnx` (`warm_start_from_mask_onnx`, checked
+against ONNX Runtime); the identity batch norms that leaves are then calibrated on two training batches
+(`calibrate_identity_bn`), so BN keeps training with batch statistics from the first step without changing
+what the model predicts. When that graph does not fit the architecture (the reason is printed), only the
+encoder is warm-started from the polygon model (`--fallback-onnx`). Every `--save-every` steps `last.pt`
+is written; every `--eval-every` steps the model is scored on fixed validation crops (val split of objects
+and photographs: mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best.
+`OUT/log.jsonl` has one line per log interval.
 
 Guidance simulation per sample: 45 % box only, 20 % the 4 extreme points, 35 % 1-2 random positive and
 0-2 negative clicks; then, with probability 0.6, 1-3 rounds of "predict without gradients, add the RITM
@@ -32,8 +36,9 @@ import torch.nn.functional as F
 
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment.clickmaps import guidance, next_click
+from paintgan.training.onnx_warm_start import ArchitectureMismatch, calibrate_identity_bn
 from paintgan.training.segment_data import CropGenerator, make_generator
-from paintgan.training.segment_model import MaskNet, warm_start_from_polygon_onnx
+from paintgan.training.segment_model import MaskNet, warm_start_from_mask_onnx, warm_start_from_polygon_onnx
 
 Clicks = dict[str, list[tuple[float, float]]]
 
@@ -143,6 +148,45 @@ def save(path: Path, net: MaskNet, opt: torch.optim.Optimizer, step: int, extra:
     os.replace(tmp, path)
 
 
+def calibration_input(net: MaskNet, gen: CropGenerator, n: int, seed: int) -> torch.Tensor:
+    """2n training-like inputs: n with the first guidance, n after one simulated click with the model's
+    eval-mode prediction as the previous mask (the mix the training loop feeds)."""
+    crops, gts = batch(gen, 2 * n)
+    rng = np.random.default_rng(seed)
+    clicks = [random_clicks(rng, g) for g in gts]
+    was_training = net.training
+    net.eval()
+    prev = simulate(net, crops[n:], gts[n:], clicks[n:], 1)
+    net.train(was_training)
+    assert prev is not None
+    return make_input(crops, clicks, np.concatenate([np.zeros_like(prev), prev]))
+
+
+def warm_start(
+    net: MaskNet, init_onnx: str | None, fallback_onnx: str | None, gen: CropGenerator, n: int, seed: int
+) -> str:
+    """Initialise a fresh `net` from the shipped ONNX weights (module docstring); returns what was done.
+
+    Batch norms stay in training mode afterwards: the shipped weights were trained with batch statistics,
+    and the calibration on `gen`'s crops makes batch-statistics BN reproduce the shipped function, so
+    nothing is frozen (a frozen identity BN would leave a BN-free network to train at the same rate)."""
+    init = Path(init_onnx) if init_onnx else None
+    if init is not None and init.is_file():
+        try:
+            names = warm_start_from_mask_onnx(net, init)
+        except ArchitectureMismatch as exc:
+            print(f"{init} does not fit this model ({exc}); falling back to the polygon encoder", flush=True)
+        else:
+            x = calibration_input(net, gen, n, seed)
+            calibrate_identity_bn(net, names, lambda: net(x))
+            return f"warm start: whole model from {init} ({len(names)} batch norms unfolded and calibrated)"
+    fb = Path(fallback_onnx) if fallback_onnx else None
+    if fb is not None and fb.is_file():
+        n_enc = warm_start_from_polygon_onnx(net, fb)
+        return f"warm start: {n_enc} encoder tensors from {fb}"
+    return "no warm start: no ONNX weights found, training from scratch"
+
+
 def train(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -158,9 +202,10 @@ def train(args: argparse.Namespace) -> int:
         opt.load_state_dict(ck["opt"])
         step, best = int(ck["step"]), float(ck.get("best", -1.0))
         print(f"resumed from {last} at step {step} (best val {best:.4f})", flush=True)
-    elif args.init_onnx and Path(args.init_onnx).exists():
-        n = warm_start_from_polygon_onnx(net, args.init_onnx)
-        print(f"warm start: {n} encoder tensors from {args.init_onnx}", flush=True)
+    else:
+        cgen = make_generator("train", args.seed * 100003 + 7, args.objects, args.backgrounds)
+        how = warm_start(net, args.init_onnx, args.fallback_onnx, cgen, args.batch, args.seed + 7)
+        print(how, flush=True)
     for g in opt.param_groups:
         g["lr"] = args.lr
     seed = args.seed * 100003 + step  # a resumed run sees new samples
@@ -228,7 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init-onnx", default="models/polygon/encoder.onnx")
+    ap.add_argument(
+        "--init-onnx",
+        default="models/segment/mask.onnx",
+        help="without a checkpoint: warm-start the whole model from this shipped mask graph",
+    )
+    ap.add_argument(
+        "--fallback-onnx",
+        default="models/polygon/encoder.onnx",
+        help="when --init-onnx does not fit the architecture: warm-start the encoder from this graph",
+    )
     ap.add_argument("--objects", default="/usr/share/openclipart/png")
     ap.add_argument("--backgrounds", default="/usr/share/wallpapers")
     ap.add_argument("--val-count", type=int, default=160)
