@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
 
         self.references = install_references(self)
         self.help_actions = install_help(self)  # Help ▸ Keyboard Shortcuts, About (issue #17)
+        from paintgan.gui.flats_actions import install_flats  # Layer ▸ New Flats Layer, Merge… (issue #15)
+
+        self.flats = install_flats(self)
         from paintgan.gui.recovery import install_autosave  # autosave of every open document (issue #16)
 
         self.autosave = install_autosave(self)

@@ -328,8 +328,7 @@ def merge_same_colour(flats: Flats, colours: np.ndarray, *, targets: Sequence[Se
         raise ColorizeInputError("the merge ΔE must be 0 or more")
     lab, coloured, area = flat_colours(flats, colours, ink)
     m = flats.n_flats
-    if flats.background and flats.palette[flats.flat_of[flats.background], 3] == 0:
-        coloured[flats.flat_of[flats.background]] = False  # a transparent background stays itself
+    coloured &= flats.palette[:, 3] > 0  # a transparent flat (the paper, kept blank) stays itself
     group = np.arange(m + 1, dtype=np.int64)
     if targets is not None:
         t = np.asarray(list(targets), np.uint8).reshape(-1, 3)
