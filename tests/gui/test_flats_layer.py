@@ -64,7 +64,7 @@ def flats_px(layer: RasterLayer) -> np.ndarray:
     return px
 
 
-def test_new_flats_layer_below_the_lines_wand_selects_one_region_undo(qtbot, window: MainWindow):
+def test_new_flats_layer_below_the_lines_wand_selects_one_region_undo(qtbot, window: MainWindow, tmp_path):
     doc, line = grid_doc()
     window.set_session(DocumentSession(doc))
     menu_texts = [a.text() for m in window.menuBar().actions() if m.text() == "&Layer"
@@ -88,6 +88,16 @@ def test_new_flats_layer_below_the_lines_wand_selects_one_region_undo(qtbot, win
     np.testing.assert_array_equal(mask, same)
     xs = np.nonzero(mask)[1]
     assert xs.min() <= 20 + 200 // 3 + 1 and xs.max() >= 20 + 400 // 3 - 1  # reaches under the lines
+    # an ordinary layer of the .ora (Krita and GIMP see a paint layer named "Flats")
+    from paintgan.io.documents import open_document, save_document
+
+    save_document(doc, tmp_path / "page.ora")
+    back = open_document(tmp_path / "page.ora")
+    names = [lay.name for lay in back.layers()]
+    assert names == ["Flats", "Line art"]
+    reopened = next(lay for lay in back.layers() if lay.name == "Flats")
+    assert isinstance(reopened, RasterLayer) and reopened.kind == "raster"
+    np.testing.assert_array_equal(reopened.read_u8(Rect(0, 0, W, H)), px)
     window.undo()
     assert doc.root.children == [line] and doc.active_layer is line
     window.redo()
