@@ -34,7 +34,7 @@ class MatchOverlay(QObject):
         controller.outcome_changed.connect(self._set_outcome)
 
     def attach(self, canvas: CanvasWidget) -> None:
-        canvas.overlays.append(self.paint)
+        canvas.overlays.insert(0, self.paint)  # under the hints, the selection and tool previews
         self.changed.connect(canvas.update)
 
     def set_visible(self, on: bool) -> None:

@@ -20,6 +20,7 @@ Bad input (a reference with no colour, a corrupt or far too differently sized on
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,8 +53,7 @@ class MatchJob:
     page: np.ndarray  # straight RGBA uint8 of the colorize layer's source, read-only
     kind: str  # "lineart" | "gray" (auto resolved)
     references: tuple[Reference, ...]
-    user_hints: Hints
-    model: str | None  # the colorize model whose encoder features help matching (None: shape features only)
+    model: str | None  # the colorize model whose distribution head describes regions (None: shapes only)
 
 
 @dataclass
@@ -79,21 +79,77 @@ class MatchOutcome:
                 + (" (hatched)" if m else ""))
 
 
-def run_match(job: MatchJob, colorizer: Callable[[], Any] | None) -> MatchOutcome:
-    """Worker side: match `job.page` against the references and render the overlay."""
-    from paintgan.inference.colorize.reference import match_references
+class RegionCache:
+    """Regions of the references (per reference, model and page size) and of the last page (per layer,
+    source version, kind and model), shared by the worker threads: colouring page after page of a chapter
+    analyses each reference once, and trying other references on one page analyses the page once.
+    Region sets are never modified after they are built."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refs: dict[tuple[Any, ...], Any] = {}
+        self._page: tuple[tuple[Any, ...], Any] | None = None
+
+    def reference(self, ref: Reference, name: str, colorizer: Any, model: str | None,
+                  page_size: tuple[int, int]) -> Any:
+        from paintgan.inference.colorize.reference import reference_regions
+
+        key = (ref.id, model, page_size)
+        with self._lock:
+            got = self._refs.get(key)
+        if got is None:
+            got = reference_regions(ref.pixels, colorizer, name, page_size=page_size)
+            with self._lock:
+                self._refs[key] = got
+        return got
+
+    def page(self, job: MatchJob, colorizer: Any) -> Any:
+        from paintgan.inference.colorize.reference import page_regions
+
+        key = (job.layer_id, job.source_version, job.page.shape, job.kind, job.model)
+        with self._lock:
+            if self._page is not None and self._page[0] == key:
+                return self._page[1]
+        got = page_regions(job.page, colorizer, job.kind)
+        with self._lock:
+            self._page = (key, got)
+        return got
+
+    def retain(self, ids: set[int]) -> None:
+        """Forget the regions of references no longer in the list."""
+        with self._lock:
+            self._refs = {k: v for k, v in self._refs.items() if k[0] in ids}
+
+
+def run_match(job: MatchJob, colorizer: Callable[[], Any] | None, cache: RegionCache) -> MatchOutcome:
+    """Worker side: regions of the page and the references (cached), the match, the overlay."""
+    from paintgan.inference.colorize.reference import match_regions
 
     t0 = time.perf_counter()
     eng = colorizer() if colorizer is not None else None
     t1 = time.perf_counter()
-    match = match_references(job.page, [r.pixels for r in job.references], colorizer=eng,
-                             user_hints=job.user_hints)
-    t2 = time.perf_counter()
     h, w = job.page.shape[:2]
-    overlay = np.ascontiguousarray(match.overlay((w, h)))
+    refs = [cache.reference(r, f"reference {i + 1} ({r.name})", eng, job.model, (w, h))
+            for i, r in enumerate(job.references)]
+    t2 = time.perf_counter()
+    page = cache.page(job, eng)
     t3 = time.perf_counter()
-    return MatchOutcome(job, match, overlay, timings={"load_s": t1 - t0, "match_s": t2 - t1,
-                                                      "overlay_s": t3 - t2})
+    match = match_regions(page, refs)
+    t4 = time.perf_counter()
+    overlay = np.ascontiguousarray(match.overlay((w, h)))
+    t5 = time.perf_counter()
+    return MatchOutcome(job, match, overlay, timings={"load_s": t1 - t0, "references_s": t2 - t1,
+                                                      "page_s": t3 - t2, "match_s": t4 - t3,
+                                                      "overlay_s": t5 - t4})
+
+
+def check_reference(ref: Reference, colorizer: Callable[[], Any] | None, cache: RegionCache,
+                    model: str | None, page_size: tuple[int, int]) -> Reference:
+    """Worker side, when a reference is added: analyse it now (so a gray, blank or far too differently
+    sized picture is refused at once, and the first match starts with its regions ready)."""
+    eng = colorizer() if colorizer is not None else None
+    cache.reference(ref, ref.name, eng, model, page_size)
+    return ref
 
 
 class ReferenceController(ModelController):
@@ -101,7 +157,8 @@ class ReferenceController(ModelController):
 
     outcome_changed = Signal(object)  # the target layer's MatchOutcome, or None
     note = Signal(str, bool)  # what the last run did, for the panel: (text, is an error)
-    channels = ("colorize-ref",)
+    channels = ("colorize-ref", "colorize-ref-check")
+    epochless = ("colorize-ref-check",)  # a reference belongs to the session, not to the shown page
 
     def __init__(self, colorize: ColorizeController, references: ReferenceList,
                  bridge: InferenceBridge | None = None, parent: QObject | None = None) -> None:
@@ -114,6 +171,9 @@ class ReferenceController(ModelController):
         self._placed: dict[str, frozenset[PointHint]] = {}  # layer id -> point hints the last run placed
         self.last_message = ""
         self.last_error = False
+        self.cache = RegionCache()
+        self._checking: set[int] = set()  # ids of references being analysed after Add
+        references.changed.connect(self._references_changed)
         self.set_session(colorize.session)
 
     # -- session -------------------------------------------------------------------------------------
@@ -131,6 +191,11 @@ class ReferenceController(ModelController):
 
     @property
     def busy(self) -> bool:
+        """A match is running or a just added reference is being analysed."""
+        return bool(self._running) or bool(self._checking)
+
+    @property
+    def matching(self) -> bool:
         return bool(self._running)
 
     def target(self) -> ColorizeLayer | None:
@@ -174,18 +239,57 @@ class ReferenceController(ModelController):
             self._say(f"“{layer.name}” has no source layer to colorize", error=True)
             return False
         version, px, kind = got
-        model = layer.model if self.colorize.effective_mode(layer) == "neural" else None
-        job = MatchJob(layer.id, version, px, kind, refs, self._user_hints(layer), model)
-        colorizer = None if model is None else (lambda m=model: self.colorize.colorizer(m))
+        model = self._model(layer)
+        job = MatchJob(layer.id, version, px, kind, refs, model)
         self._generation += 1
-        ticket = self.bridge.request(("colorize-ref", layer.id, self._epoch), run_match, job, colorizer,
-                                     generation=self._generation)
+        ticket = self.bridge.request(("colorize-ref", layer.id, self._epoch), run_match, job,
+                                     self._loader(model), self.cache, generation=self._generation)
         if ticket is None:
             return False
         self._running[layer.id] = self._generation
         self._say(f"Matching the page against {len(refs)} reference{'s' * (len(refs) != 1)}…")
         self._emit_busy()
         return True
+
+    def _model(self, layer: ColorizeLayer | None) -> str | None:
+        """The colorize model whose distribution head helps tell regions apart (whatever the layer's
+        mode: flat mode colours the matched regions just as well), None when no model is usable."""
+        if not self.colorize.models.usable:
+            return None
+        names = self.colorize.models.names
+        if layer is not None and layer.model in names:
+            return layer.model
+        return names[0] if names else None
+
+    def _loader(self, model: str | None) -> Callable[[], Any] | None:
+        return None if model is None else (lambda m=model: self.colorize.colorizer(m))
+
+    # -- references ----------------------------------------------------------------------------------
+    def check(self, ref: Reference) -> None:
+        """Analyse a just added reference in the background; a picture the matcher cannot use is taken
+        out of the list again with its one-line reason."""
+        doc = self.session.doc
+        model = self._model(self.target())
+        self._checking.add(ref.id)
+        self._generation += 1
+        self.bridge.request(("colorize-ref-check", ref.id), check_reference, ref, self._loader(model),
+                            self.cache, model, (doc.width, doc.height), generation=self._generation)
+        self._emit_busy()
+
+    def _references_changed(self) -> None:
+        self.cache.retain({r.id for r in self.references.items()})
+
+    def _checked(self, result: Result) -> None:
+        rid = result.channel[1]
+        self._checking.discard(rid)
+        self._emit_busy()
+        if result.ok or result.status != "error":
+            return
+        index = next((i for i, r in enumerate(self.references.items()) if r.id == rid), None)
+        if index is None:
+            return
+        ref = self.references.remove(index)
+        self._say(f"{result.message(f'Could not use {ref.name} as a reference')} — not added", error=True)
 
     def _user_hints(self, layer: ColorizeLayer) -> Hints:
         """The layer's hints without the point hints an earlier run placed (those are ours to replace)."""
@@ -195,6 +299,9 @@ class ReferenceController(ModelController):
         return h
 
     def on_result(self, result: Result) -> None:
+        if result.channel[0] == "colorize-ref-check":
+            self._checked(result)
+            return
         _, lid, _epoch = result.channel
         if self._running.get(lid) == result.generation:
             del self._running[lid]

@@ -128,7 +128,7 @@ class ReferencesBox(QGroupBox):
 
     def _sync_buttons(self) -> None:
         self.remove_btn.setEnabled(bool(self.list.selectedItems()))
-        busy = self.controller.busy
+        busy = self.controller.matching
         self.run_btn.setEnabled(len(self.references) > 0 and not busy)
         self.run_btn.setText("Matching…" if busy else "Colour from References")
 
@@ -149,6 +149,7 @@ class ReferencesBox(QGroupBox):
             self._error(user_message(exc, f"Could not add {path} as a reference"))
             return False
         self._note(f"Added {ref.name} ({ref.size[0]}×{ref.size[1]})")
+        self.controller.check(ref)
         return True
 
     def add_image_dialog(self) -> None:
@@ -175,6 +176,7 @@ class ReferencesBox(QGroupBox):
             self._error(user_message(exc, f"Could not add {name} as a reference"))
             return False
         self._note(f"Added {name}")
+        self.controller.check(ref)
         return True
 
     def add_document_dialog(self) -> None:
