@@ -125,10 +125,13 @@ class ColourMemory:
     def add(self, features: np.ndarray, colors: np.ndarray, source: str, *,
             max_entries: int | None = None, now: float | None = None,
             merge_delta_e: float = MERGE_DELTA_E,
-            merge_distance: float = MERGE_FEATURE_DISTANCE) -> tuple[int, int, int]:
+            merge_distance: float = MERGE_FEATURE_DISTANCE,
+            feature_weights: np.ndarray | None = None) -> tuple[int, int, int]:
         """Remember regions: `features` (R, F) float, `colors` (R, 3) uint8, applied on page `source`.
-        A record with the colour (ΔE ≤ `merge_delta_e`) and features (unit-vector distance ≤
-        `merge_distance`) of an entry merges into it (weight + 1, features averaged by weight);
+        A record with the colour (ΔE ≤ `merge_delta_e`) and features of an entry (distance ≤
+        `merge_distance`: Euclidean after multiplying by `feature_weights` (F,), which the matcher that
+        knows the layout gives; without them, of the unit-length vectors) merges into it (weight + 1,
+        features averaged by weight);
         others become new entries. Past `max_entries` (default: the COLOUR_MEMORY_ENTRIES limit) the
         entries of lowest weight, then oldest `seen`, are evicted. Returns (added, merged, evicted)."""
         feats = np.asarray(features, np.float32)
@@ -148,7 +151,16 @@ class ColourMemory:
         # grow into preallocated arrays; merged rows update in place
         base = self.features if n0 else np.zeros((0, feats.shape[1]), np.float32)
         allf = np.concatenate([base, feats]).astype(np.float32, copy=True)
-        unit = _unit_rows(allf)
+        if feature_weights is not None:
+            fw = np.asarray(feature_weights, np.float32).reshape(-1)
+            if fw.shape != (allf.shape[1],):
+                raise ValueError(f"{fw.size} feature weights for {allf.shape[1]} features")
+
+            def norm(a: np.ndarray) -> np.ndarray:
+                return (a * fw).astype(np.float32)
+        else:
+            norm = _unit_rows
+        unit = norm(allf)
         labs = np.concatenate([_lab(self.colors()), _lab(cols.astype(np.uint8))])
         weights = np.array([e.weight for e in self.entries] + [0] * len(feats), np.float64)
         keep = np.ones(len(allf), bool)
@@ -156,23 +168,37 @@ class ColourMemory:
         entries = list(self.entries)
         by_row: dict[int, MemoryEntry] = dict(enumerate(entries))
         added = merged = 0
-        for i in range(feats.shape[0]):
+        R = feats.shape[0]
+        # the entries each record is near, against the existing entries at once (one (R, n0) matrix)
+        pre = np.full(R, -1, np.int64)
+        if n0 and R:
+            de = np.linalg.norm(labs[n0:, None, :] - labs[None, :n0, :], axis=2)
+            a, b = unit[n0:], unit[:n0]
+            fd2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+            fd = np.sqrt(np.maximum(fd2, 0.0))
+            fd[(de > merge_delta_e) | (fd > merge_distance)] = np.inf
+            best = fd.argmin(axis=1)
+            pre = np.where(np.isfinite(fd[np.arange(R), best]), best, -1)
+        for i in range(R):
             r = n0 + i
-            live = np.flatnonzero(keep)
-            if live.size:
-                de = np.linalg.norm(labs[live] - labs[r], axis=1)
-                fd = np.linalg.norm(unit[live] - unit[r], axis=1)
-                ok = (de <= merge_delta_e) & (fd <= merge_distance)
-                if ok.any():
-                    j = int(live[np.flatnonzero(ok)[np.argmin(fd[ok])]])
-                    w = weights[j]
-                    allf[j] = (allf[j] * w + allf[r]) / (w + 1.0)
-                    unit[j] = _unit_rows(allf[j:j + 1])[0]
-                    weights[j] = w + 1.0
-                    by_row[j].weight += 1
-                    by_row[j].seen = stamp
-                    merged += 1
-                    continue
+            j = int(pre[i])
+            if j < 0:  # not near an old entry: near one added from this batch?
+                live = n0 + np.flatnonzero(keep[n0:r])
+                if live.size:
+                    de1 = np.linalg.norm(labs[live] - labs[r], axis=1)
+                    fd1 = np.linalg.norm(unit[live] - unit[r], axis=1)
+                    ok = (de1 <= merge_delta_e) & (fd1 <= merge_distance)
+                    if ok.any():
+                        j = int(live[np.flatnonzero(ok)[np.argmin(fd1[ok])]])
+            if j >= 0:
+                w = weights[j]
+                allf[j] = (allf[j] * w + allf[r]) / (w + 1.0)
+                unit[j] = norm(allf[j:j + 1])[0]
+                weights[j] = w + 1.0
+                by_row[j].weight += 1
+                by_row[j].seen = stamp
+                merged += 1
+                continue
             keep[r] = True
             weights[r] = 1.0
             c = cols[i]
