@@ -1,13 +1,14 @@
 """`paintgan colorize INPUT [INPUT ...] -o OUT [--hints HINTS.json] [--input-kind auto|lineart|gray]
 [--model NAME] [--device auto|cpu|cuda] [--mode neural|flat|flats [--merge-same]] [--jobs N] [--gap-radius R]
-[--scale-hints]`
+[--scale-hints] [--memory [DIR]]`
 
 One input and a file OUT: writes that file. Several inputs, or a folder as INPUT (its images): writes
 `<stem>.png` into the folder OUT, each page using `<stem>.hints.json` beside it unless `--hints` is given.
 The output is an RGB PNG of exactly the input's width and height (`--mode flats`: an RGBA PNG, see
 `flats.py`). With several pages, progress goes to
 stderr (page n/N, ETA); a failing page is reported and the batch goes on; a summary of failures ends it and
-the exit status is 2 if any page failed.
+the exit status is 2 if any page failed. `--memory`: the chapter colour memory (`chapter_memory.py`) adds
+its suggestions to each page's hints and learns each result, pages in order.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="flat mode: close line gaps up to 2R pixels (default 2)")
     p.add_argument("--scale-hints", action="store_true",
                    help="map hints made for another page size (their image_size) onto the page")
+    p.add_argument("--memory", nargs="?", const="", default=None, metavar="DIR",
+                   help="use and update the chapter colour memory (.paintgan/ beside each page, or DIR): "
+                        "colours applied on earlier pages, this call's included, are suggested as hints on "
+                        "later ones (your hints win)")
     p.add_argument("--working-size", type=int, default=None, metavar="PX",
                    help="neural mode: long side the network works at (default: the engine's, 512)")
     p.set_defaults(func=cmd_colorize)
@@ -111,6 +116,7 @@ class _Runner:
         self._engine: Any = None
         self._lock = threading.Lock()
         self._no_model: str | None = None  # flats --merge-same: why the classical fill gives the colours
+        self.memory: Any = None  # --memory: chapter_memory.BatchMemory
 
     def engine(self) -> Any:
         with self._lock:
@@ -148,6 +154,8 @@ class _Runner:
         flats_only = self.args.mode == "flats" and not self.args.merge_same
         hints, warnings = (None, []) if flats_only else _page_hints(self.args, src, (w, h))
         kind = self.args.input_kind
+        if self.memory is not None:
+            hints = self.memory.hints(src, img.pixels, hints, kind)
         if self.args.mode == "flats":
             from paintgan.inference.colorize.flats import page_flats
 
@@ -167,6 +175,8 @@ class _Runner:
             rgb = eng.colorize(img.pixels, hints, kind=kind)
         assert rgb.shape[:2] == (h, w), (rgb.shape, (h, w))
         atomic_write(out, encode_rgb_png(rgb))
+        if self.memory is not None:
+            warnings = [*warnings, *self.memory.applied(src, img.pixels, rgb, kind)]
         return warnings
 
 
@@ -191,9 +201,20 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         raise ColorizeCLIError(f"--device must be auto, cpu or cuda, got '{args.device}'")
     if args.merge_same and args.mode != "flats":
         raise ColorizeCLIError("--merge-same needs --mode flats")
+    if args.memory and Path(args.memory).suffix.lower() in IMAGE_EXTS and Path(args.memory).is_file():
+        args.inputs, args.memory = [args.memory, *args.inputs], ""  # `--memory page.png ...`: a page
     files, batch = _collect(args.inputs)
     out = Path(args.output)
     runner = _Runner(args)
+    if args.memory is not None:
+        from paintgan.inference.colorize.chapter_memory import BatchMemory
+
+        if args.mode == "flats":
+            raise ColorizeCLIError("--memory works with --mode neural or flat")
+        runner.memory = BatchMemory(args.memory or None,
+                                    lambda m: print(f"paintgan: warning: {m}", file=sys.stderr),
+                                    lambda m: print(f"paintgan: {m}", file=sys.stderr))
+        args.jobs = 1  # in order: earlier pages feed later ones
     if args.mode == "neural":
         runner.engine()  # a missing model is one clear error before any page
     if not batch:
