@@ -166,7 +166,10 @@ def test_overlay_toggle_shows_and_hides_the_matched_regions(qtbot, window: MainW
     wait_all(qtbot, window)
     hx, hy = where(truth, H.CHARACTER_COLOURS["hat"])  # unmatched: hatched red
     outcome = window.references.controller.outcome()
-    assert outcome is not None and 220 in outcome.overlay[hy - 3:hy + 4, hx - 12:hx + 13, 0]
+    assert outcome is not None
+    s = outcome.overlay.shape[1] / 240  # the overlay is at the matcher's analysis size
+    oy, ox = round(hy * s), round(hx * s)
+    assert 220 in outcome.overlay[oy - 3:oy + 4, ox - 12:ox + 13, 0]
 
     def hat_has_red() -> bool:
         QApplication.processEvents()

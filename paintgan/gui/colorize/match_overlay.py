@@ -68,19 +68,25 @@ class MatchOverlay(QObject):
             self.changed.emit()
 
     def paint(self, p: QPainter, canvas: CanvasWidget) -> None:
-        if not self.visible or self.current() is None or self._image is None:
+        outcome = self.current() if self.visible else None
+        if outcome is None or self._image is None:
             return
         img = self._image
+        page_h, page_w = outcome.job.page.shape[:2]
+        sx, sy = img.width() / page_w, img.height() / page_h  # overlay pixels per page pixel
         t = canvas.view.qtransform()
         inv, ok = t.inverted()
         if not ok:
             return
-        visible = inv.mapRect(QRectF(canvas.rect())).intersected(QRectF(0, 0, img.width(), img.height()))
-        if visible.isEmpty():
+        shown = inv.mapRect(QRectF(canvas.rect())).intersected(QRectF(0, 0, page_w, page_h))
+        if shown.isEmpty():
             return
-        src = visible.toAlignedRect().intersected(img.rect())
+        # only the overlay pixels under the visible part of the page, drawn onto their page rectangle
+        src = QRectF(shown.x() * sx, shown.y() * sy, shown.width() * sx, shown.height() * sy)
+        src = QRectF(src.toAlignedRect().intersected(img.rect()))
+        dst = QRectF(src.x() / sx, src.y() / sy, src.width() / sx, src.height() / sy)
         p.save()
         p.setTransform(t)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, canvas.view.zoom < 1.0)
-        p.drawImage(QRectF(src), img, QRectF(src))
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, canvas.view.zoom * sx < 1.0)
+        p.drawImage(dst, img, src)
         p.restore()
