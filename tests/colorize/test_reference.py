@@ -166,3 +166,23 @@ def test_a_reference_analysed_once_serves_many_pages():
     big = np.full((3000, 3000, 3), 255, np.uint8)
     with pytest.raises(ReferenceError, match="too different in size"):
         match_references(big, [refset], names=["ref.png"])
+
+
+def test_a_page_with_the_character_in_several_panels_colours_each_figure():
+    import cv2
+
+    ref, _ = character()
+    truths, lines = zip(character(dx=-20, arm_up=True), character(dx=15, mirror=True), strict=True)
+    truth = np.concatenate(truths, axis=1)
+    page = np.concatenate(lines, axis=1)
+    for x0 in (0, 240):  # panel borders around each figure
+        cv2.rectangle(page, (x0 + 4, 4), (x0 + 235, 235), (0, 0, 0), 2)
+    match = match_references(page, [ref])
+    for name in ("head", "body", "arm", "legs"):
+        for x0 in (0, 240):
+            sub = truth[:, x0:x0 + 240]
+            x, y = _truth_points(sub)[name]
+            assert _colour_at(match, x + x0, y) == (CHARACTER_COLOURS[name], True), (name, x0)
+    # the paper inside each panel matches the reference's paper
+    assert _colour_at(match, 10, 120) == ((255, 255, 255), True)
+    assert _colour_at(match, 250, 120) == ((255, 255, 255), True)

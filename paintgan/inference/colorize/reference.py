@@ -61,6 +61,8 @@ ANALYSIS_SIZE = 1024  # long side the regions are analysed at
 MIN_REFERENCE_SIDE = 48
 MAX_SCALE_RATIO = 10.0  # reference vs page long side
 MIN_CONFIDENCE = 0.4
+DARK_L, THIN_RATIO = 25.0, 0.06  # a reference region darker and thinner than this is a hollow line
+MIN_FIGURE_REGIONS = 3  # an outline enclosing this many regions is a figure of its own
 HINT_RADIUS = 2.0
 MIN_INTERIOR = 1.5  # analysis pixels: a region thinner than this gets no hint (it could land on a line)
 SAME_COLOUR_DE = 10.0
@@ -98,6 +100,8 @@ class RegionSet:
     kind: str = "lineart"
     has_net: bool = False
     size: tuple[int, int] | None = None  # (W, H) of the picture, page pixels; None for memory
+    frames: np.ndarray | None = None  # (count,) int32 figure of each region (see `_frames`)
+    usable: np.ndarray | None = None  # (count,) bool: references: regions that hold colour (not line)
 
     @classmethod
     def from_records(cls, features: np.ndarray, colors: np.ndarray) -> RegionSet:
@@ -161,16 +165,18 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     l1, l2 = (a + c) / 2 + root, np.maximum((a + c) / 2 - root, 1e-3)
     elong = np.tanh(0.5 * np.log(l1 / l2))  # 0 round .. 1 long and thin
     theta2 = np.arctan2(2 * b, a - c)
-    ink_y, ink_x = np.nonzero(ink)
-    if len(ink_x):
-        x0, x1, y0, y1 = ink_x.min(), ink_x.max() + 1, ink_y.min(), ink_y.max() + 1
-    else:
-        x0, x1, y0, y1 = 0, w, 0, h
-    bw, bh = max(1.0, float(x1 - x0)), max(1.0, float(y1 - y0))
+    frames, boxes, rbox = _frames(labels, n, ink)
+    box = boxes[frames]  # (n, 4) x0, y0, x1, y1 of each region's figure
+    x0, y0 = box[:, 0], box[:, 1]
+    bw, bh = np.maximum(box[:, 2] - x0, 1.0), np.maximum(box[:, 3] - y0, 1.0)
     border = np.zeros(n + 1, np.float64)
     for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
         border += np.bincount(edge, minlength=n + 1)
-    touches = (border[1:] > 0).astype(np.float64)
+    # the background of its figure: touches the picture's border (the paper) or spans its figure's box
+    # (a panel's inside): compared only with backgrounds
+    rw, rh = rbox[:, 2] - rbox[:, 0], rbox[:, 3] - rbox[:, 1]
+    spans = (rw * rh) >= 0.8 * bw * bh
+    touches = ((border[1:] > 0) | spans).astype(np.float64)
     free = ~ink
     Lsum = np.bincount(lab, weights=np.where(free, lightness, 0).ravel(), minlength=n + 1)[1:]
     Lcnt = np.bincount(lab, weights=free.ravel().astype(np.float64), minlength=n + 1)[1:]
@@ -185,7 +191,74 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     best[lab[order]] = order  # the last write per label is its largest distance
     pts = np.stack([xs[best[1:]] + 0.5, ys[best[1:]] + 0.5], axis=1)
     return geom.astype(np.float32), pts.astype(np.float32), dist[best[1:]].astype(np.float32), \
-        frac.astype(np.float32)
+        frac.astype(np.float32), frames
+
+
+def _frames(labels: np.ndarray, n: int, ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The figure each region belongs to, so a page with the character drawn six times (six panels) is
+    six figures, each compared with the reference on its own: (figure of each region (n,) int32, figure
+    boxes (F, 4) float64 x0, y0, x1, y1, region boxes (n, 4) int64). Figure 0 is the whole picture.
+
+    A region's enclosing outline is the smallest connected ink component that touches it and whose box
+    holds the region's box. An outline enclosing at least `MIN_FIGURE_REGIONS` regions is a figure (a
+    character, a panel); a smaller one (an eye, a button) belongs to the figure around the region it sits
+    in. Regions with no enclosing outline (the paper) belong to figure 0."""
+    h, w = labels.shape
+    nc, comp, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    lab = labels.ravel()
+    order = np.argsort(lab, kind="stable")
+    starts = np.searchsorted(lab[order], np.arange(1, n + 1))
+    xs = (order % w).astype(np.int64)
+    ys = (order // w).astype(np.int64)
+    present = np.bincount(lab, minlength=n + 1)[1:] > 0
+    starts = np.minimum(starts, len(order) - 1)
+    rbox = np.stack([np.minimum.reduceat(xs, starts), np.minimum.reduceat(ys, starts),
+                     np.maximum.reduceat(xs, starts) + 1, np.maximum.reduceat(ys, starts) + 1], axis=1)
+    cbox = np.stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3]], axis=1)
+    carea = (stats[:, 2].astype(np.float64) * stats[:, 3])
+    # (region, component) pairs that touch: ink pixels carry the nearest region's label (grown labels)
+    inkf = ink.ravel()
+    pairs = np.unique(lab[inkf].astype(np.int64) * nc + comp.ravel()[inkf])
+    pr, pc = pairs // nc, pairs % nc
+    tol = 2
+    holds = ((cbox[pc, 0] <= rbox[pr - 1, 0] + tol) & (cbox[pc, 1] <= rbox[pr - 1, 1] + tol)
+             & (cbox[pc, 2] >= rbox[pr - 1, 2] - tol) & (cbox[pc, 3] >= rbox[pr - 1, 3] - tol)
+             & (pc > 0) & present[pr - 1])
+    enclosing = np.full(n + 1, -1, np.int64)
+    best_area = np.full(n + 1, np.inf)
+    for r, c in zip(pr[holds], pc[holds], strict=True):
+        if carea[c] < best_area[r]:
+            best_area[r], enclosing[r] = carea[c], c
+    count = np.bincount(enclosing[enclosing >= 0], minlength=nc)
+    # the region each component sits in: the largest touching region it does not enclose; the
+    # component enclosing that region is its parent (0: the page)
+    rarea = np.bincount(lab, minlength=n + 1).astype(np.float64)
+    outside = np.full(nc, -1, np.int64)
+    out_area = np.zeros(nc)
+    for r, c in zip(pr, pc, strict=True):
+        if enclosing[r] != c and rarea[r] > out_area[c]:
+            out_area[c], outside[c] = rarea[r], r
+    parent = np.where(outside >= 0, np.maximum(enclosing[np.maximum(outside, 0)], 0), 0)
+    parent[0] = 0
+    # regions enclosed by a component and everything inside it (a panel holds its characters; a thick
+    # line drawn as two thin ones still makes one figure)
+    sub = count.astype(np.int64).copy()
+    for c in np.argsort(carea)[::1]:  # smaller components first: children before their parents
+        if c > 0 and parent[c] != c and carea[parent[c]] >= carea[c]:
+            sub[parent[c]] += sub[c]
+    figure = np.zeros(nc, np.int64)
+    for c in range(1, nc):
+        k, hops = c, 0
+        while k > 0 and sub[k] < MIN_FIGURE_REGIONS and hops < 16:
+            k, hops = parent[k], hops + 1
+        figure[c] = k if k > 0 and sub[k] >= MIN_FIGURE_REGIONS else 0
+    comp_of_region = np.where(enclosing[1:] >= 0, figure[np.maximum(enclosing[1:], 0)], 0)
+    ids, frames = np.unique(comp_of_region, return_inverse=True)
+    boxes = cbox[ids].astype(np.float64)
+    if (ids == 0).any():  # the page: the box of all its ink
+        iy, ix = np.nonzero(ink)
+        boxes[ids == 0] = (ix.min(), iy.min(), ix.max() + 1, iy.max() + 1) if len(ix) else (0, 0, w, h)
+    return frames.astype(np.int32), boxes, rbox
 
 
 def _adjacency(labels: np.ndarray, n: int) -> np.ndarray:
@@ -220,7 +293,7 @@ def _net_features(colorizer: Any, image: np.ndarray, kind: str, labels: np.ndarr
 def _build(ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
            colorizer: Any, net_image: np.ndarray | None) -> RegionSet:
     labels, n = segment_regions(ink, gap_radius=1)
-    geom, pts, interior, frac = _region_stats(labels, n, ink, lightness)
+    geom, pts, interior, frac, frames = _region_stats(labels, n, ink, lightness)
     feats = np.zeros((n, FEATURE_DIM), np.float32)
     feats[:, :GEOM_DIM] = geom
     has_net = False
@@ -228,7 +301,7 @@ def _build(ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
         feats[:, GEOM_DIM:] = _net_features(colorizer, net_image, kind, labels, n)
         has_net = True
     return RegionSet(labels, scale, n, feats, None, pts / scale, frac, interior, ink, _adjacency(labels, n),
-                     kind, has_net)
+                     kind, has_net, frames=frames)
 
 
 def page_regions(page: np.ndarray, colorizer: Any = None, kind: str = "auto") -> RegionSet:
@@ -304,6 +377,11 @@ def reference_regions(reference: np.ndarray, colorizer: Any = None, name: str = 
         cols[:, k] = np.bincount(lab_, weights=v, minlength=rs.count + 1)[1:]
     cols /= np.maximum(cnt, 1)[:, None]
     rs.colors = np.clip(np.round(cols), 0, 255).astype(np.uint8)
+    # a thick ink line that the extraction drew hollow leaves a dark, thin ring: line, not a colour
+    assert rs.interior is not None
+    dark = rs.features[:, 7] < DARK_L
+    thin = rs.interior < THIN_RATIO * np.sqrt(np.maximum(cnt, 1.0))
+    rs.usable = (rs.interior >= MIN_INTERIOR) & ~(dark & thin)
     return rs
 
 
@@ -317,7 +395,7 @@ class ReferenceMatch:
     confidence: np.ndarray  # (count + 1,) float32 in [0, 1]
     source: np.ndarray  # (count + 1,) int32 reference index, -1 none
     assigned: np.ndarray  # (count + 1,) bool
-    mirrored: list[bool] | None = None  # per reference: the page matched it mirrored
+    mirrored: list[bool] | None = None  # per reference: most of the page (by area) matched it mirrored
 
     @property
     def assigned_count(self) -> int:
@@ -387,6 +465,13 @@ class ReferenceMatch:
         return out
 
 
+def _subset(rs: RegionSet, idx: np.ndarray) -> RegionSet:
+    """The regions `idx` (0-based rows) of `rs`, for matching one figure."""
+    adj = rs.adjacency[np.ix_(idx, idx)] if rs.adjacency is not None else None
+    return RegionSet(rs.labels, rs.scale, len(idx), rs.features[idx], None, rs.points[idx], rs.areas[idx],
+                     kind=rs.kind, has_net=rs.has_net, adjacency=adj)
+
+
 def _softmax_rows(cost: np.ndarray) -> np.ndarray:
     z = -cost - (-cost).max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -402,11 +487,11 @@ def _pair_cost(t: np.ndarray, r: np.ndarray, pos_t: np.ndarray | None, sigma_pos
                use_l: bool, use_net: bool) -> np.ndarray:
     """(n_t, n_r) cost of giving page region t reference region r's colour."""
     sq = np.zeros((len(t), len(r)), np.float64)
+    inside = (1.0 - t[:, 6])[:, None]  # a background (paper, a panel's inside): centre and size mean nothing
     if pos_t is not None:
         d = pos_t[:, None, :] - r[None, :, :2]
-        inside = (1.0 - t[:, 6])[:, None]  # a region touching the border (paper): its centre means nothing
         sq += inside * np.minimum((d ** 2).sum(axis=2) / sigma_pos ** 2, 2.0 * POS_CAP)
-    sq += ((t[:, None, 2] - r[None, :, 2]) / SIGMA_AREA) ** 2
+    sq += inside * ((t[:, None, 2] - r[None, :, 2]) / SIGMA_AREA) ** 2
     sgn = -1.0 if mirror else 1.0
     shape = np.stack([t[:, 3], t[:, 4], sgn * t[:, 5]], axis=1)
     sq += (((shape[:, None, :] - r[None, :, 3:6]) / SIGMA_SHAPE) ** 2).sum(axis=2)
@@ -455,6 +540,8 @@ def _match_one(page: RegionSet, ref: RegionSet, mirror: bool
     P = cost = base = None
     for it, sig in enumerate(sigmas):
         base = _pair_cost(t, r, pos, sig, mirror, use_l, use_net)
+        if ref.usable is not None:  # slivers, thick lines drawn hollow: line, not colour
+            base[:, ~ref.usable] = 1e6
         cost = base
         P = _softmax_rows(cost)
         if deg_t is not None:
@@ -491,21 +578,28 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
     conf = np.zeros(n + 1, np.float32)
     source = np.full(n + 1, -1, np.int32)
     mirrored: list[bool] = []
+    frames = page.frames if page.frames is not None else np.zeros(n, np.int32)
+    groups = [np.flatnonzero(frames == f) for f in np.unique(frames)]
     for k, ref in enumerate(references):
         if ref.colors is None or ref.count == 0:
             mirrored.append(False)
             continue
-        tries = [_match_one(page, ref, m) for m in ((False, True) if page.labels is not None
-                                                    and ref.labels is not None else (False,))]
-        pick = int(np.argmin([tr[3] for tr in tries]))
-        mirrored.append(pick == 1)
-        best, pc, best_cost, _ = tries[pick]
-        fit = np.exp(-np.maximum(best_cost - FIT_COST, 0.0) / 2.0)
-        c = (pc * fit).astype(np.float32)
-        better = c > conf[1:]
-        conf[1:][better] = c[better]
-        colors[1:][better] = ref.colors[best[better]]
-        source[1:][better] = k
+        votes = 0.0
+        for idx in groups:  # each figure of the page is aligned to the reference on its own
+            part = _subset(page, idx)
+            both = page.labels is not None and ref.labels is not None and len(idx) >= MIN_FIGURE_REGIONS
+            tries = [_match_one(part, ref, m) for m in ((False, True) if both else (False,))]
+            pick = int(np.argmin([tr[3] for tr in tries]))
+            votes += float(part.areas.sum()) * (1 if pick == 1 else -1) * both
+            best, pc, best_cost, _ = tries[pick]
+            fit = np.exp(-np.maximum(best_cost - FIT_COST, 0.0) / 2.0)
+            c = (pc * fit).astype(np.float32)
+            rows = idx + 1
+            better = c > conf[rows]
+            conf[rows[better]] = c[better]
+            colors[rows[better]] = ref.colors[best[better]]
+            source[rows[better]] = k
+        mirrored.append(votes > 0)
     assigned = conf >= min_confidence
     assigned[0] = False
     return ReferenceMatch(page, colors, conf, source, assigned, mirrored)
