@@ -146,8 +146,11 @@ def test_user_hints_win_and_a_second_run_replaces_ours(qtbot, window: MainWindow
     assert tuple(layer.result[by, bx, :3]) == GREEN  # the user's hint wins in its region
     assert layer.hints.points[-1].rgb == GREEN
     n = len(layer.hints.points)
-    # again (say with the list changed): our earlier hints are replaced, not kept as the user's
-    assert box.colour_from_references()
+    # again, from Layer ▸ Colour from References: our earlier hints are replaced, not kept as the user's
+    layer_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Layer")
+    assert window.references.run_action in layer_menu.actions()
+    window.references.run_action.trigger()
+    assert window.references.controller.matching
     wait_all(qtbot, window)
     assert len(layer.hints.points) == n
     assert "nothing new" in box.status.text()

@@ -20,6 +20,7 @@ Bad input (a reference with no colour, a corrupt or far too differently sized on
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +40,8 @@ from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.model_controller import ModelController
 from paintgan.gui.session import DocumentSession
 from paintgan.inference.service import Result
+
+log = logging.getLogger(__name__)
 
 COMMAND_TEXT = "Colour from references"
 FAILED = "Could not match the references"
@@ -87,26 +90,34 @@ class RegionCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._busy: dict[tuple[Any, ...], threading.Lock] = {}  # one computation per key at a time
         self._refs: dict[tuple[Any, ...], Any] = {}
         self._page: tuple[tuple[Any, ...], Any] | None = None
 
+    def _key_lock(self, key: tuple[Any, ...]) -> threading.Lock:
+        with self._lock:
+            return self._busy.setdefault(key, threading.Lock())
+
     def reference(self, ref: Reference, name: str, colorizer: Any, model: str | None,
                   page_size: tuple[int, int]) -> Any:
+        """The regions of `ref` (a run that starts while the check after Add is still analysing the same
+        reference waits for it instead of doing the work twice)."""
         from paintgan.inference.colorize.reference import reference_regions
 
         key = (ref.id, model, page_size)
-        with self._lock:
-            got = self._refs.get(key)
-        if got is None:
-            got = reference_regions(ref.pixels, colorizer, name, page_size=page_size)
+        with self._key_lock(key):
             with self._lock:
-                self._refs[key] = got
+                got = self._refs.get(key)
+            if got is None:
+                got = reference_regions(ref.pixels, colorizer, name, page_size=page_size)
+                with self._lock:
+                    self._refs[key] = got
         return got
 
-    def page(self, job: MatchJob, colorizer: Any) -> Any:
+    def page(self, job: MatchJob, colorizer: Any, model: str | None) -> Any:
         from paintgan.inference.colorize.reference import page_regions
 
-        key = (job.layer_id, job.source_version, job.page.shape, job.kind, job.model)
+        key = (job.layer_id, job.source_version, job.page.shape, job.kind, model)
         with self._lock:
             if self._page is not None and self._page[0] == key:
                 return self._page[1]
@@ -119,6 +130,21 @@ class RegionCache:
         """Forget the regions of references no longer in the list."""
         with self._lock:
             self._refs = {k: v for k, v in self._refs.items() if k[0] in ids}
+            self._busy = {k: v for k, v in self._busy.items() if k[0] in ids}
+
+
+def _engine(colorizer: Callable[[], Any] | None, model: str | None) -> tuple[Any, str | None]:
+    """(the colorize engine, the model name for cache keys); a model that fails to load means matching by
+    shapes only (None, None), not a failed match: the colorize controller reports the broken model."""
+    if colorizer is None:
+        return None, None
+    from paintgan.errors import ModelError
+
+    try:
+        return colorizer(), model
+    except ModelError as exc:
+        log.warning("reference matching without the colorize model: %s", exc)
+        return None, None
 
 
 def run_match(job: MatchJob, colorizer: Callable[[], Any] | None, cache: RegionCache) -> MatchOutcome:
@@ -126,13 +152,13 @@ def run_match(job: MatchJob, colorizer: Callable[[], Any] | None, cache: RegionC
     from paintgan.inference.colorize.reference import match_regions
 
     t0 = time.perf_counter()
-    eng = colorizer() if colorizer is not None else None
+    eng, model = _engine(colorizer, job.model)
     t1 = time.perf_counter()
     h, w = job.page.shape[:2]
-    refs = [cache.reference(r, f"reference {i + 1} ({r.name})", eng, job.model, (w, h))
+    refs = [cache.reference(r, f"reference {i + 1} ({r.name})", eng, model, (w, h))
             for i, r in enumerate(job.references)]
     t2 = time.perf_counter()
-    page = cache.page(job, eng)
+    page = cache.page(job, eng, model)
     t3 = time.perf_counter()
     match = match_regions(page, refs)
     t4 = time.perf_counter()
@@ -150,8 +176,8 @@ def check_reference(ref: Reference, colorizer: Callable[[], Any] | None, cache: 
                     model: str | None, page_size: tuple[int, int]) -> Reference:
     """Worker side, when a reference is added: analyse it now (so a gray, blank or far too differently
     sized picture is refused at once, and the first match starts with its regions ready)."""
-    eng = colorizer() if colorizer is not None else None
-    cache.reference(ref, ref.name, eng, model, page_size)
+    eng, key_model = _engine(colorizer, model)
+    cache.reference(ref, ref.name, eng, key_model, page_size)
     return ref
 
 
