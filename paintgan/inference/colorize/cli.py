@@ -1,6 +1,6 @@
 """`paintgan colorize INPUT [INPUT ...] -o OUT [--hints HINTS.json] [--input-kind auto|lineart|gray]
 [--model NAME] [--device auto|cpu|cuda] [--mode neural|flat|flats [--merge-same]] [--jobs N] [--gap-radius R]
-[--scale-hints] [--memory [DIR]]`
+[--scale-hints] [--memory [DIR]] [--reference REF.png ...]`
 
 One input and a file OUT: writes that file. Several inputs, or a folder as INPUT (its images): writes
 `<stem>.png` into the folder OUT, each page using `<stem>.hints.json` beside it unless `--hints` is given.
@@ -8,7 +8,10 @@ The output is an RGB PNG of exactly the input's width and height (`--mode flats`
 `flats.py`). With several pages, progress goes to
 stderr (page n/N, ETA); a failing page is reported and the batch goes on; a summary of failures ends it and
 the exit status is 2 if any page failed. `--memory`: the chapter colour memory (`chapter_memory.py`) adds
-its suggestions to each page's hints and learns each result, pages in order.
+its suggestions to each page's hints and learns each result, pages in order. `--reference REF` (repeatable):
+colour each page from coloured references (`reference.py`): every region matched with confidence gets its
+reference colour as a hint (the page's own hints win); each reference is analysed once for the chapter, and
+one that cannot be used (not coloured, corrupt, far too small or big) stops the call before any page.
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="use and update the chapter colour memory (.paintgan/ beside each page, or DIR): "
                         "colours applied on earlier pages, this call's included, are suggested as hints on "
                         "later ones (your hints win)")
+    p.add_argument("--reference", action="append", default=[], metavar="REF",
+                   help="a coloured reference picture (repeat for several): regions of each page that match "
+                        "regions of a reference take their colours (your hints win)")
     p.add_argument("--working-size", type=int, default=None, metavar="PX",
                    help="neural mode: long side the network works at (default: the engine's, 512)")
     p.set_defaults(func=cmd_colorize)
@@ -117,6 +123,24 @@ class _Runner:
         self._lock = threading.Lock()
         self._no_model: str | None = None  # flats --merge-same: why the classical fill gives the colours
         self.memory: Any = None  # --memory: chapter_memory.BatchMemory
+        self.references: list[Any] = []  # --reference: analysed RegionSets
+        self.reference_names: list[str] = []
+
+    def load_references(self) -> None:
+        """Read and analyse every --reference once, before any page (a bad one stops the call)."""
+        from paintgan.inference.colorize.reference import reference_regions
+        from paintgan.io.images import load_image
+
+        eng = self.engine() if self.args.mode == "neural" else None
+        for i, ref in enumerate(self.args.reference):
+            path = Path(ref)
+            name = f"reference {i + 1} ({path.name})"
+            try:
+                pixels = load_image(path).pixels
+            except PaintGANError as exc:
+                raise ColorizeCLIError(f"{name}: {one_line(exc)}") from None
+            self.references.append(reference_regions(pixels, eng, name))
+            self.reference_names.append(path.name)
 
     def engine(self) -> Any:
         with self._lock:
@@ -154,6 +178,15 @@ class _Runner:
         flats_only = self.args.mode == "flats" and not self.args.merge_same
         hints, warnings = (None, []) if flats_only else _page_hints(self.args, src, (w, h))
         kind = self.args.input_kind
+        if self.references:
+            from paintgan.inference.colorize.reference import match_references
+
+            eng = self.engine() if self.args.mode == "neural" else None
+            match = match_references(img.pixels, self.references, eng, names=self.reference_names, kind=kind)
+            hints = match.hints(hints)
+            if match.unassigned_count:
+                warnings = [*warnings, f"{match.unassigned_count} of {match.page.count} regions match no "
+                                       "reference region confidently: they keep the model's guess"]
         if self.memory is not None:
             hints = self.memory.hints(src, img.pixels, hints, kind)
         if self.args.mode == "flats":
@@ -217,6 +250,10 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         args.jobs = 1  # in order: earlier pages feed later ones
     if args.mode == "neural":
         runner.engine()  # a missing model is one clear error before any page
+    if args.reference:
+        if args.mode == "flats":
+            raise ColorizeCLIError("--reference works with --mode neural or flat")
+        runner.load_references()
     if not batch:
         src = files[0]
         if out.is_dir():
