@@ -108,6 +108,9 @@ class MainWindow(QMainWindow):
         from paintgan.gui.colorize.references_panel import install_references  # issue 15
 
         self.references = install_references(self)
+        from paintgan.gui.colorize.memory import install_chapter_memory  # chapter colour memory (issue 15)
+
+        self.chapter_memory = install_chapter_memory(self)
         self.help_actions = install_help(self)  # Help ▸ Keyboard Shortcuts, About (issue #17)
         from paintgan.gui.flats_actions import install_flats  # Layer ▸ New Flats Layer, Merge… (issue #15)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from paintgan.core.hints import Hints
 from paintgan.inference.colorize import reference as R
-from paintgan.io.colour_memory import ColourMemory, load_memory, memory_folder, save_memory
+from paintgan.io.colour_memory import INDEX_NAME, ColourMemory, load_memory, memory_folder, save_memory
 
 FEATURE_VERSION = R.FEATURE_VERSION
 ANALYSIS_SIZE = 1024  # long side the regions of a page are analysed at
@@ -261,21 +261,39 @@ class ChapterMemories:
         self.folder = None if folder is None else Path(folder)
         self.warn = warn or (lambda _msg: None)
         self._memories: dict[Path, ColourMemory] = {}
+        self._stamps: dict[Path, tuple[int, int] | None] = {}
         self._lock = threading.RLock()
 
     def folder_for(self, page_path: str | Path) -> Path:
         return self.folder if self.folder is not None else memory_folder(page_path)
 
     def get(self, page_path: str | Path) -> ColourMemory:
+        """The memory of the page's chapter; loaded again when its index changed on disk since (another
+        program, or another window, saved it)."""
         folder = self.folder_for(page_path)
         with self._lock:
             mem = self._memories.get(folder)
-            if mem is None:
+            stamp = _stamp(folder)
+            if mem is None or (stamp != self._stamps.get(folder) and stamp is not None):
                 mem = open_memory(folder)
                 if mem.warning:
                     self.warn(mem.warning)
                 self._memories[folder] = mem
+                self._stamps[folder] = stamp
             return mem
+
+    def has_memory(self, page_path: str | Path) -> bool:
+        """Whether the page's chapter has a memory on disk (cheap: one stat)."""
+        return _stamp(self.folder_for(page_path)) is not None or bool(
+            len(self._memories.get(self.folder_for(page_path), ())))
+
+    def save(self, page_path: str | Path) -> None:
+        folder = self.folder_for(page_path)
+        with self._lock:
+            mem = self._memories.get(folder)
+            if mem is not None:
+                save_memory(mem, folder)
+                self._stamps[folder] = _stamp(folder)
 
     def forget(self, page_path: str | Path) -> None:
         """Reload from disk next time (another program may have changed it)."""
@@ -307,8 +325,17 @@ class ChapterMemories:
         with self._lock:
             got = remember(mem, page_image, result, Path(page_path).name, regions=regions)
             if save:
-                save_memory(mem, self.folder_for(page_path))
+                self.save(page_path)
         return got
+
+
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    """(mtime ns, size) of the memory index in `folder`, None when there is none."""
+    try:
+        st = (folder / INDEX_NAME).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 class BatchMemory:
