@@ -43,8 +43,8 @@ from paintgan.inference.colorize import color as C
 from paintgan.inference.colorize.flat import (
     DEFAULT_GAP_RADIUS,
     DEFAULT_INK_THRESHOLD,
-    flat_fill,
     ink_mask,
+    region_colors,
     segment_regions,
 )
 from paintgan.inference.colorize.pixels import ColorizeInputError, as_rgb_u8, detect_input_kind
@@ -191,39 +191,42 @@ def assign_colours(n: int, pairs: np.ndarray, preferred: np.ndarray | None = Non
     lab = np.zeros((n + 1, 3), np.float32)
     done = np.zeros(n + 1, bool)
     stream = _Palette()
-    used: set[int] = set()
-    pending = np.zeros((0, 3), np.uint8)
-    pending_lab = np.zeros((0, 3), np.float32)
-
-    def code(c: np.ndarray) -> int:
-        return int(c[0]) << 16 | int(c[1]) << 8 | int(c[2])
-
+    pref_lab = None
+    taken_pref: set[int] = set()
     if preferred is not None:
-        stream.seen.update(code(c) for c in preferred[1:])  # the stream never hands out a kept colour
+        preferred = np.asarray(preferred, np.uint8)
+        pref_codes = (preferred[:, 0].astype(np.int64) << 16 | preferred[:, 1].astype(np.int64) << 8
+                      | preferred[:, 2])
+        stream.seen.update(int(c) for c in pref_codes[1:])  # the stream never hands out a kept colour
+        pref_lab = C.rgb_to_lab(preferred)
+    pool = stream.take(n + CANDIDATE_WINDOW)  # a region takes at most one colour of the pool
+    pool_lab = C.rgb_to_lab(pool)
+    window = list(range(min(CANDIDATE_WINDOW, len(pool))))
+    nxt = len(window)
     for r in range(1, n + 1):
         nb = nbrs[r]
         nb = nb[done[nb]]
         nb_rgb, nb_lab = out[nb].astype(np.int32), lab[nb]
-        if preferred is not None:
-            p = preferred[r]
-            if code(p) not in used:
-                p_lab = C.rgb_to_lab(p[None].astype(np.uint8))
-                de, ch = _separation(p[None], p_lab, nb_rgb, nb_lab)
+        if pref_lab is not None:
+            code = int(pref_codes[r])
+            if code not in taken_pref:
+                de, ch = _separation(preferred[r:r + 1], pref_lab[r:r + 1], nb_rgb, nb_lab)
                 if de[0] >= MIN_NEIGHBOUR_DELTA_E and ch[0] >= MIN_NEIGHBOUR_CHANNEL:
-                    out[r], lab[r], done[r] = p, p_lab[0], True
-                    used.add(code(p))
+                    out[r], lab[r], done[r] = preferred[r], pref_lab[r], True
+                    taken_pref.add(code)
                     continue
-        if len(pending) < CANDIDATE_WINDOW:
-            more = stream.take(CANDIDATE_WINDOW - len(pending))
-            pending = np.concatenate([pending, more])
-            pending_lab = np.concatenate([pending_lab, C.rgb_to_lab(more)])
-        de, ch = _separation(pending, pending_lab, nb_rgb, nb_lab)
-        ok = np.flatnonzero((de >= MIN_NEIGHBOUR_DELTA_E) & (ch >= MIN_NEIGHBOUR_CHANNEL))
-        i = int(ok[0]) if len(ok) else int(np.argmax(np.minimum(de, ch * 0.5)))
-        out[r], lab[r], done[r] = pending[i], pending_lab[i], True
-        used.add(code(pending[i]))
-        pending = np.delete(pending, i, axis=0)
-        pending_lab = np.delete(pending_lab, i, axis=0)
+        if len(nb) == 0:
+            i = 0
+        else:
+            w = np.array(window)
+            de, ch = _separation(pool[w], pool_lab[w], nb_rgb, nb_lab)
+            ok = np.flatnonzero((de >= MIN_NEIGHBOUR_DELTA_E) & (ch >= MIN_NEIGHBOUR_CHANNEL))
+            i = int(ok[0]) if len(ok) else int(np.argmax(np.minimum(de, ch * 0.5)))
+        j = window.pop(i)
+        out[r], lab[r], done[r] = pool[j], pool_lab[j], True
+        if nxt < len(pool):
+            window.append(nxt)
+            nxt += 1
     return out
 
 
@@ -268,19 +271,33 @@ def make_flats(image: np.ndarray, *, kind: str = "auto", gap_radius: int = DEFAU
 
 
 def flats_from_rgba(rgba: np.ndarray) -> Flats:
-    """Flats read back from a flats layer's pixels (possibly retouched by hand): every distinct RGBA
-    value is one flat (all fully transparent pixels are one, kept transparent); colours are kept as
-    they are. Lets "merge" work on the layer the user sees, edits included."""
+    """Flats read back from a flats layer's pixels (possibly retouched by hand): every distinct RGB of
+    the visible pixels is one flat, all fully transparent pixels are one more (kept transparent);
+    colours are kept as they are. Lets "merge" work on the layer the user sees, edits included."""
     a = np.ascontiguousarray(rgba, dtype=np.uint8)
     if a.ndim != 3 or a.shape[2] != 4 or a.shape[0] < 1 or a.shape[1] < 1:
         raise ColorizeInputError(f"flats must be an (H, W, 4) RGBA image, got shape {a.shape}")
-    codes = a.view(np.uint32)[..., 0].copy()
-    codes[a[..., 3] == 0] = 0  # every transparent pixel is the same "no colour"
-    values, inverse = np.unique(codes, return_inverse=True)
-    labels = (inverse.reshape(codes.shape) + 1).astype(np.int32)
+    # one key per RGB (24 bits; alpha 0 -> the key 2**24): table lookups over all 2**24 + 1 keys are
+    # much faster on a page than np.unique (sorting); pixels of one RGB with different non-zero alphas
+    # are one flat (the palette keeps one of their alphas)
+    keys = a[..., 0].astype(np.int32) << 16
+    keys |= a[..., 1].astype(np.int32) << 8
+    keys |= a[..., 2]
+    alpha = a[..., 3]
+    keys[alpha == 0] = 1 << 24
+    present = np.zeros((1 << 24) + 1, bool)
+    present[keys] = True
+    values = np.flatnonzero(present)
+    lut = np.zeros((1 << 24) + 1, np.int32)
+    lut[values] = np.arange(1, len(values) + 1, dtype=np.int32)
+    labels = lut[keys]
     n = len(values)
+    alpha_of = np.zeros((1 << 24) + 1, np.uint8)
+    alpha_of[keys] = alpha
     palette = np.zeros((n + 1, 4), np.uint8)
-    palette[1:] = values.astype(np.uint32).view(np.uint8).reshape(-1, 4)
+    palette[1:, 0], palette[1:, 1], palette[1:, 2] = values >> 16 & 255, values >> 8 & 255, values & 255
+    palette[1:, 3] = alpha_of[values]
+    palette[1:][values == 1 << 24] = 0
     pairs = region_adjacency(labels)
     return Flats(labels, np.arange(n + 1, dtype=np.int32), palette, pairs, 0)
 
@@ -298,19 +315,21 @@ def flat_colours(flats: Flats, colours: np.ndarray, ink: np.ndarray | None = Non
     m = flats.n_flats
     fl = flats.flat_of[flats.labels].ravel()
     area = np.bincount(fl, minlength=m + 1)
-    has = c[..., 3].ravel() >= 128 if c.shape[2] == 4 else np.ones(H * W, bool)
-    w_all = has.astype(np.float64)
-    w_paper = w_all if ink is None else w_all * ~ink.ravel()
-    n_all = np.bincount(fl, weights=w_all, minlength=m + 1)
-    n_paper = np.bincount(fl, weights=w_paper, minlength=m + 1)
+    # one pass per channel: bin = flat (paper pixel), flat + (m + 1) (ink pixel), 2 (m + 1) (no colour)
+    key = fl.astype(np.int64)
+    if ink is not None:
+        key += ink.ravel().astype(np.int64) * (m + 1)
+    if c.shape[2] == 4:
+        key[c[..., 3].ravel() < 128] = 2 * (m + 1)
+    size = 2 * (m + 1) + 1
+    count = np.bincount(key, minlength=size)[:2 * (m + 1)].reshape(2, m + 1)
+    sums = np.stack([np.bincount(key, weights=np.ascontiguousarray(c[..., ch]).ravel(), minlength=size)
+                     [:2 * (m + 1)].reshape(2, m + 1) for ch in range(3)], axis=-1)
+    n_paper = count[0]
+    n_all = count[0] + count[1]
     use_paper = n_paper > 0
-    w_den = np.where(use_paper, n_paper, n_all)
-    rgb = np.zeros((m + 1, 3), np.float64)
-    for ch in range(3):
-        v = np.ascontiguousarray(c[..., ch]).ravel().astype(np.float64)
-        s_paper = np.bincount(fl, weights=v * w_paper, minlength=m + 1)
-        s_all = np.bincount(fl, weights=v * w_all, minlength=m + 1)
-        rgb[:, ch] = np.where(use_paper, s_paper, s_all) / np.maximum(w_den, 1e-9)
+    rgb = np.where(use_paper[:, None], sums[0], sums[0] + sums[1]) / np.maximum(
+        np.where(use_paper, n_paper, n_all), 1)[:, None]
     coloured = n_all > 0
     coloured[0] = False
     lab = C.rgb_to_lab((rgb / 255.0).astype(np.float32))
@@ -417,8 +436,13 @@ def page_flats(image: np.ndarray, hints: Hints | None = None, *, kind: str = "au
             assert hints is not None
             if colorize is not None:
                 colours = colorize(rgb, hints, kind)
-            else:
-                colours = flat_fill(rgb, hints, gap_radius=gap_radius, kind=kind).rgba
+            else:  # the classical flat fill of the hints, on the regions at hand (same segmentation)
+                rc, hinted = region_colors(labels, n, hints, ink)
+                table = np.zeros((n + 1, 4), np.uint8)
+                table[:, :3] = rc
+                table[:, 3] = np.where(hinted, 255, 0)
+                colours = np.ascontiguousarray(table).view(np.uint32).ravel()[labels]
+                colours = colours.view(np.uint8).reshape((*labels.shape, 4))
             before = flats.n_flats
             flats = merge_same_colour(flats, colours, targets=targets, delta_e=delta_e, ink=ink)
             if flats.n_flats == before:
