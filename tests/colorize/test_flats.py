@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from paintgan.brush.fill import fill_mask
 from paintgan.brush.select import wand_by_color
 from paintgan.core.geometry import Rect
 from paintgan.core.hints import Hints, PointHint
@@ -81,6 +82,7 @@ def test_magic_wand_on_the_flats_selects_exactly_one_region():
         assert sel is not None
         region = flats.labels == flats.labels[y, x]
         np.testing.assert_array_equal(sel.selected(Rect(0, 0, 150, 120)), region)
+        np.testing.assert_array_equal(fill_mask(rgba, x, y, 32, 0), region)  # the bucket fill too
 
 
 def test_background_rule_and_transparent_option():
