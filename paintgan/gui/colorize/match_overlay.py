@@ -29,7 +29,6 @@ class MatchOverlay(QObject):
         self.controller = controller
         self.visible = True
         self._image: QImage | None = None
-        self._pixels: np.ndarray | None = None  # keeps the QImage's buffer alive
         self._outcome: MatchOutcome | None = None
         controller.outcome_changed.connect(self._set_outcome)
 
@@ -58,12 +57,13 @@ class MatchOverlay(QObject):
             return
         self._outcome = outcome
         if outcome is None:
-            self._image, self._pixels = None, None
+            self._image = None
         else:
             px = np.ascontiguousarray(outcome.overlay)
             h, w = px.shape[:2]
-            self._pixels = px
-            self._image = QImage(px.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
+            # premultiplied once here: drawing a straight-alpha image converts it on every repaint
+            self._image = QImage(px.data, w, h, w * 4, QImage.Format.Format_RGBA8888).convertToFormat(
+                QImage.Format.Format_ARGB32_Premultiplied)
         if emit:
             self.changed.emit()
 
@@ -78,7 +78,11 @@ class MatchOverlay(QObject):
         inv, ok = t.inverted()
         if not ok:
             return
-        shown = inv.mapRect(QRectF(canvas.rect())).intersected(QRectF(0, 0, page_w, page_h))
+        area = QRectF(canvas.rect())
+        engine = p.paintEngine()
+        if engine is not None and not engine.systemClip().isEmpty():  # only what this paint event exposes
+            area = area.intersected(QRectF(engine.systemClip().boundingRect()))
+        shown = inv.mapRect(area).intersected(QRectF(0, 0, page_w, page_h))
         if shown.isEmpty():
             return
         # only the overlay pixels under the visible part of the page, drawn onto their page rectangle
