@@ -203,3 +203,11 @@ def test_many_regions_all_distinct():
     d = np.abs(flats.region_rgba()[flats.pairs[:, 0], :3].astype(int)
                - flats.region_rgba()[flats.pairs[:, 1], :3]).max(axis=1)
     assert d.min() >= F.MIN_NEIGHBOUR_CHANNEL
+
+
+def test_blank_page_is_one_flat():
+    blank = np.full((40, 60, 3), 255, np.uint8)
+    for background in F.BACKGROUNDS:
+        flats = F.make_flats(blank, kind="lineart", background=background)
+        assert flats.n_flats == 1 and flats.background == 0  # no drawing: nothing is "around" it
+        assert (flats.rgba[..., 3] == 255).all() and len(np.unique(codes(flats.rgba[..., :3]))) == 1
