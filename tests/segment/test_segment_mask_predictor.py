@@ -124,3 +124,35 @@ def test_16bit_gray_rgba_and_float_inputs_match_uint8(predictor, scene):
     assert np.array_equal(predictor.predict(gray8.astype(np.uint16) * 257, box), ref_gray)
     with pytest.raises(PaintGANError, match="dtype"):
         predictor.predict(img.astype(np.int32), box)
+
+
+def test_a_vertex_drag_runs_the_model_once_and_reuses_the_crop(predictor, scene, monkeypatch):
+    """Drags repeat on every mouse move: one model pass (no flip averaging), and the box crop of the
+    image is cut once (here by the box prediction) while the drag stays inside the box."""
+    from paintgan.inference.segment import geometry as geo
+
+    img, box = scene["image"], scene["box"]
+    predictor.clear_cache()
+    poly = predictor.predict(img, box)
+    runs, crops = [], []
+    real_run, real_crop = predictor.model.run, geo.crop_image
+    monkeypatch.setattr(
+        predictor.model, "run", lambda inputs, role="model": (runs.append(role), real_run(inputs, role))[1]
+    )
+    monkeypatch.setattr(geo, "crop_image", lambda *a, **k: (crops.append(1), real_crop(*a, **k))[1])
+    inside = (box[0] + box[2]) / 2 - 5.0, box[1] + 6.0
+    for dx in (0.0, 1.0, 2.0):
+        predictor.refine(img, box, poly, {0: (inside[0] + dx, inside[1])})
+    assert runs == ["mask"] * 3 and not crops  # the box prediction's crop serves every drag
+    predictor.predict_clicks(img, box, [(150.0, 100.0)], [])
+    assert len(runs) == 5  # box and click predictions keep the flip averaging
+    predictor.drag_flip = True
+    try:
+        predictor.refine(img, box, poly, {0: inside})
+    finally:
+        predictor.drag_flip = False
+    assert len(runs) == 7
+    other = img.copy()
+    other[0, 0] = 255 - other[0, 0]
+    predictor.refine(other, box, poly, {0: inside})  # another image array: a new crop
+    assert len(crops) == 1

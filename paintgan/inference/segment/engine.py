@@ -127,6 +127,7 @@ class PolygonPredictor:
         drag_weight: float | None = None,
         drag_sigma: float | None = None,
         finish: str = "none",
+        drag_flip: bool = False,
     ) -> None:
         self.model = _load_model(model, device)
         self.kind = "mask" if all(r in self.model.roles for r in MASK_ROLES) else "polygon"
@@ -139,6 +140,9 @@ class PolygonPredictor:
         self.last_timings: dict[str, float] = {}
         self.last_fixed: dict[int, tuple[float, float]] = {}
         self.last_result: SegmentResult | None = None
+        # vertex drags (`refine`) run the mask model once, without the flip averaging that box and click
+        # predictions use: a drag re-runs it on every mouse move, and one pass keeps it within 16 ms
+        self.drag_flip = drag_flip
         if self.kind == "mask":
             self.segmenter: MaskSegmenter | None = MaskSegmenter(self.model, finish)
             self.num_points = 0
@@ -353,9 +357,12 @@ class PolygonPredictor:
         negative: Any = (),
         extreme: Any = (),
         prev: np.ndarray | None = None,
+        flip: bool | None = None,
     ) -> SegmentResult:
         assert self.segmenter is not None
-        res = self.segmenter.segment(image, box, positive, negative, extreme, prev, key=_fingerprint(image))
+        res = self.segmenter.segment(
+            image, box, positive, negative, extreme, prev, key=_fingerprint(image), flip=flip
+        )
         if not res.polygons:  # nothing above 0.5: the box itself, so the user always gets a shape
             x0, y0, x1, y1 = res.box
             h, w = image.shape[:2]
@@ -388,7 +395,7 @@ class PolygonPredictor:
         s = self.segmenter.crop_size
         m = geo.crop_matrix(b, s, self.segmenter.context)
         prev = geo.polygon_to_mask(moved @ m[:, :2].T + m[:, 2], (s, s)).astype(np.float32)
-        res = self._segment(image, b, pos, neg, boundary, prev=prev)
+        res = self._segment(image, b, pos, neg, boundary, prev=prev, flip=self.drag_flip)
         out, placed = insert_fixed(res.polygon, list(fx.values()))
         # keep the last fixed vertex at its index (a drag in progress keeps addressing the same vertex)
         anchor_i, anchor_xy = list(fx.items())[-1]
