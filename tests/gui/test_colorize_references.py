@@ -159,6 +159,31 @@ def test_user_hints_win_and_a_second_run_replaces_ours(qtbot, window: MainWindow
     assert [p.rgb for p in layer.hints.points] == [GREEN]
 
 
+def test_references_outrank_chapter_memory_suggestions(qtbot, window: MainWindow, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:  # type: ignore[no-untyped-def]
+    """User hints > references > memory: a memory suggestion in a region a reference colours is replaced,
+    one in a region no reference has (the hat) stays."""
+    layer, truth = page_window(window, mode="flat")
+    box = window.references.box
+    assert box.add_image(str(reference_png(tmp_path)))
+    bx, by = where(truth, H.CHARACTER_COLOURS["body"])
+    hx, hy = where(truth, H.CHARACTER_COLOURS["hat"])
+    window.session.stack.push(AddHint(layer, bx, by, GREEN))
+    window.session.stack.push(AddHint(layer, hx, hy, GREEN))
+    suggested = list(layer.hints.points)
+    memory = window.chapter_memory.controller
+    monkeypatch.setattr(memory, "suggestions_on",
+                        lambda lay: [p for p in lay.hints.points if p in suggested])
+    assert box.colour_from_references()
+    wait_all(qtbot, window)
+    assert tuple(layer.result[by, bx, :3]) == H.CHARACTER_COLOURS["body"]  # the reference won
+    assert tuple(layer.result[hy, hx, :3]) == GREEN  # the memory's suggestion stays where no reference is
+    assert suggested[0] not in layer.hints.points and suggested[1] in layer.hints.points
+    window.undo()
+    assert layer.hints.points == suggested
+
+
 def test_overlay_toggle_shows_and_hides_the_matched_regions(qtbot, window: MainWindow, tmp_path: Path
                                                             ) -> None:  # type: ignore[no-untyped-def]
     layer, truth = page_window(window, mode="flat")

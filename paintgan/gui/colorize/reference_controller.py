@@ -181,6 +181,21 @@ def check_reference(ref: Reference, colorizer: Callable[[], Any] | None, cache: 
     return ref
 
 
+def _region_xy(match: Any, x: float, y: float) -> int:
+    """The page region (label) under page pixel (x, y); 0 (ink) outside the page."""
+    labels = match.page.labels
+    if labels is None:
+        return 0
+    s = match.page.scale
+    ix, iy = int(x * s), int(y * s)
+    h, w = labels.shape[:2]
+    return int(labels[iy, ix]) if 0 <= ix < w and 0 <= iy < h else 0
+
+
+def _region(match: Any, p: PointHint) -> int:
+    return _region_xy(match, p.x, p.y)
+
+
 class ReferenceController(ModelController):
     """Runs "Colour from References" for the shown document's target colorize layer."""
 
@@ -198,6 +213,8 @@ class ReferenceController(ModelController):
         self._running: dict[str, int] = {}  # layer id -> generation in flight
         self._outcomes: dict[str, MatchOutcome] = {}  # layer id -> last match (this document)
         self._placed: dict[str, frozenset[PointHint]] = {}  # layer id -> point hints the last run placed
+        #: the chapter memory's suggestions still on a layer (set by the window; references outrank them)
+        self.suggestions: Callable[[ColorizeLayer], list[PointHint]] | None = None
         self.last_message = ""
         self.last_error = False
         self.cache = RegionCache()
@@ -320,11 +337,18 @@ class ReferenceController(ModelController):
         ref = self.references.remove(index)
         self._say(f"{result.message(f'Could not use {ref.name} as a reference')} — not added", error=True)
 
+    def _suggested(self, layer: ColorizeLayer) -> set[PointHint]:
+        """Point hints other suggestion sources (the chapter memory) placed on `layer` and still there."""
+        if self.suggestions is None:
+            return set()
+        return set(self.suggestions(layer))
+
     def _user_hints(self, layer: ColorizeLayer) -> Hints:
-        """The layer's hints without the point hints an earlier run placed (those are ours to replace)."""
-        placed = self._placed.get(layer.id, frozenset())
+        """The layer's hints without the point hints an earlier run placed (those are ours to replace) and
+        without the chapter memory's suggestions (references outrank them)."""
+        ours = self._placed.get(layer.id, frozenset()) | self._suggested(layer)
         h = layer.hints.copy()
-        h.points = [p for p in h.points if p not in placed]
+        h.points = [p for p in h.points if p not in ours]
         return h
 
     def on_result(self, result: Result) -> None:
@@ -356,6 +380,15 @@ class ReferenceController(ModelController):
         """Put the matched colours on `layer` as one history step (none when nothing would change)."""
         user = self._user_hints(layer)
         new = outcome.match.hints(user)
+        ref_points = new.points[:len(new.points) - len(user.points)]  # the user's come last
+        # precedence: the user's hints, then the references, then the chapter memory's suggestions (kept
+        # only in regions that neither the user nor a reference colours)
+        taken = {_region(outcome.match, p) for p in [*ref_points, *user.points]}
+        for st in user.strokes:
+            taken.update(_region_xy(outcome.match, x, y) for x, y in st.points)
+        memory = self._suggested(layer)
+        kept = [p for p in layer.hints.points if p in memory and _region(outcome.match, p) not in taken]
+        new.points = [*ref_points, *kept, *user.points]
         new.palette = list(layer.hints.palette)
         new.image_size = layer.hints.image_size
         if outcome.assigned == 0:
@@ -365,7 +398,7 @@ class ReferenceController(ModelController):
             self._say(f"Colour from references: nothing new — {outcome.summary()}")
             return
         self.session.stack.push(SetHints(layer, new, COMMAND_TEXT))
-        self._placed[layer.id] = frozenset(set(new.points) - set(user.points))
+        self._placed[layer.id] = frozenset(ref_points) - set(user.points)
         outcome.applied = True
         self._say(f"Colour from references: {outcome.summary()}")
 

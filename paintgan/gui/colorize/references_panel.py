@@ -46,6 +46,8 @@ from paintgan.gui.colorize.references import (
 )
 
 if TYPE_CHECKING:
+    from paintgan.core.colorize_layer import ColorizeLayer
+    from paintgan.core.hints import PointHint
     from paintgan.gui.documents import OpenDocuments
     from paintgan.gui.main_window import MainWindow
     from paintgan.gui.session import DocumentSession
@@ -225,6 +227,7 @@ class ReferencesFeature:
         self.window = window
         self.list = ReferenceList(window)
         self.controller = ReferenceController(window.colorize, self.list, window.inference, window)
+        self.controller.suggestions = self._memory_suggestions
         self.overlay = MatchOverlay(self.controller)
         self.overlay.attach(window.canvas)
         self.box = ReferencesBox(self.controller, self.overlay, window.documents)
@@ -243,6 +246,12 @@ class ReferencesFeature:
         self._add_to_menu("&Layer", self.run_action, after="&Colorize…")
         self._add_to_menu("&View", self.show_action, after="Show Colour &Hints")
         window.documents.changed.connect(self._follow)
+
+    def _memory_suggestions(self, layer: ColorizeLayer) -> list[PointHint]:
+        memory = getattr(self.window, "chapter_memory", None)  # installed after us, or not at all
+        if memory is None:
+            return []
+        return list(memory.controller.suggestions_on(layer))
 
     def run(self) -> bool:
         dock = self.window.docks.get("colorize")
