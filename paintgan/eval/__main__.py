@@ -12,6 +12,7 @@ from paintgan.errors import PaintGANError
 COMMANDS: dict[str, str] = {
     "segment": "paintgan.eval.segment",
     "colorize": "paintgan.eval.colorize",
+    "colorize-reference": "paintgan.eval.colorize_reference",
     "ganpaint": "paintgan.eval.ganpaint",
 }
 
