@@ -222,7 +222,8 @@ class FlatsActions(QObject):
         if flats_px is None or line_px is None:
             self.window.show_message("The flats layer or the line art is empty: nothing to merge")
             return False
-        colours = col.read_u8(doc.rect) if col.result is not None else None
+        # the colours on screen when they are up to date, else the flat fill of the hints (worker side)
+        colours = col.read_u8(doc.rect) if col.result is not None and not col.stale else None
         return self._start("merge", flats, merge_flats_job, flats_px, line_px, colours, col.hints.copy(),
                            col.input_kind, col.gap_radius, message="Merging flats of the same colour…")
 
