@@ -12,16 +12,18 @@ for the regions matched with enough confidence; the user's own hints win in thei
 Left out of the memory: the background (a large region touching the picture's border), regions too small
 or too thin to carry a hint, and regions the result left unpainted (white paper or transparent).
 
-Speed: the regions are analysed at `reference.ANALYSIS_SIZE` (1024 px long side) whatever the page size,
-and the matcher sees at most `MAX_CANDIDATES` entries (the nearest ones of each page region), so a full
-4,096-entry memory costs about as much as a small one.
+Speed (budget: suggestions placed ≤ 300 ms after an A4 page opens): the page is reduced once to
+`ANALYSIS_SIZE` (768 px long side; lines kept by a minimum filter) and analysed there; RGBA layer pixels are
+composited in uint8; only regions that could hold a hint are matched, against the memory entries nearest
+to them (at most `PAIR_BUDGET` region × entry pairs), so a full 4,096-entry memory costs about as much as a
+small one. `bench/bench_chapter_memory.py` measures it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +34,13 @@ from paintgan.inference.colorize import reference as R
 from paintgan.io.colour_memory import INDEX_NAME, ColourMemory, load_memory, memory_folder, save_memory
 
 FEATURE_VERSION = R.FEATURE_VERSION
-ANALYSIS_SIZE = 1024  # long side the regions of a page are analysed at
+ANALYSIS_SIZE = 768  # long side the regions of a page are analysed at (A4: 0.22×, 3 px lines kept)
 MIN_AREA = 0.0004  # area fraction of the drawing's box below which a region is not remembered
 BACKGROUND_AREA = 0.15  # a region touching the picture's border and at least this large is background
 PAPER_DE = 2.5  # a region whose result is within this ΔE of white paper was left unpainted
 MAX_CANDIDATES = 384  # memory entries given to the matcher per page
+MIN_CANDIDATES = 96
+PAIR_BUDGET = 100_000  # page regions × memory entries the matcher weighs (its cost grows with it)
 NEAREST_PER_REGION = 12
 MERGE_DISTANCE = 0.6  # in the matcher's "sigma" units (feature_weights): same kind of region
 MIN_CONFIDENCE = R.MIN_CONFIDENCE
@@ -88,14 +92,33 @@ def _shrink(rgb: np.ndarray, s: float, kind: str) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
+def _rgb(page: np.ndarray) -> np.ndarray:
+    """RGB uint8 of a page; straight RGBA uint8 (a layer's pixels) over white paper with cheap uint8
+    operations (`as_rgb_u8` composites in float: 350 ms on an A4 page)."""
+    import cv2
+
+    from paintgan.inference.colorize.pixels import as_rgb_u8
+
+    a = np.asarray(page)
+    if a.ndim != 3 or a.shape[2] != 4 or a.dtype != np.uint8:
+        return as_rgb_u8(a)
+    alpha = np.ascontiguousarray(a[..., 3])
+    rgb = cv2.cvtColor(a, cv2.COLOR_RGBA2RGB)
+    if cv2.minMaxLoc(alpha)[0] >= 255:
+        return rgb
+    inv = cv2.multiply(cv2.subtract(np.full_like(rgb, 255), rgb), cv2.merge([alpha, alpha, alpha]),
+                       scale=1.0 / 255.0)
+    return cv2.subtract(np.full_like(rgb, 255), inv)
+
+
 def analyse(page_image: np.ndarray, colorizer: Any = None, kind: str = "auto",
             size: int = ANALYSIS_SIZE) -> R.RegionSet:
     """The page's regions and descriptors (`reference.page_regions`), analysed at `size` px long side:
-    the page is reduced once here, so an A4 page at 300 dpi costs what a 1024 px picture costs. Points
+    the page is reduced once here, so an A4 page at 300 dpi costs what a 768 px picture costs. Points
     are page pixels. Give `kind` when known (detecting it costs more than the rest on a big page)."""
-    from paintgan.inference.colorize.pixels import as_rgb_u8, detect_input_kind
+    from paintgan.inference.colorize.pixels import detect_input_kind
 
-    rgb = as_rgb_u8(page_image)
+    rgb = _rgb(page_image)
     h, w = rgb.shape[:2]
     s = min(1.0, size / max(h, w))
     if kind == "auto":
@@ -206,22 +229,55 @@ def candidates(memory: ColourMemory, regions: R.RegionSet, limit: int = MAX_CAND
     return np.sort(chosen)
 
 
+def _eligible(regions: R.RegionSet) -> np.ndarray:
+    """(count,) bool: page regions that may get a suggestion (big and wide enough for a hint, not the
+    background); the others are not matched at all (half of a dense page's regions, half its cost)."""
+    ok = (regions.areas >= MIN_AREA) & ~_background(regions)
+    if regions.interior is not None:
+        ok &= regions.interior >= R.MIN_INTERIOR
+    return ok
+
+
+def _page_subset(regions: R.RegionSet, idx: np.ndarray) -> R.RegionSet:
+    """Rows `idx` of the page's per-region arrays (labels, ink and size kept: the matcher only asks
+    whether the page is a picture)."""
+    n = regions.count
+    changes: dict[str, Any] = {"count": len(idx)}
+    for f in fields(regions):
+        v = getattr(regions, f.name)
+        if f.name in ("labels", "ink") or not isinstance(v, np.ndarray) or v.ndim == 0 or v.shape[0] != n:
+            continue
+        changes[f.name] = v[np.ix_(idx, idx)] if f.name == "adjacency" else v[idx]
+    return replace(regions, **changes)
+
+
 def match(memory: ColourMemory, regions: R.RegionSet, min_confidence: float = MIN_CONFIDENCE
           ) -> R.ReferenceMatch | None:
-    """The page's regions matched against the memory (None when the memory is empty). Background
-    regions are never assigned."""
+    """The page's regions matched against the memory (None when the memory is empty); a match over all
+    the page's regions, those not eligible (background, tiny, thin) unassigned."""
     if len(memory) == 0 or memory.dims != R.FEATURE_DIM or regions.count == 0:
         return None
-    rows = candidates(memory, regions)
-    mem_set = R.RegionSet.from_records(memory.features[rows], memory.colors()[rows])
-    if USE_POSITIONS:
-        # the matcher weighs positions only between two pictures (labels on both sides); a remembered
-        # region's position inside its drawing's box (features cx, cy) is a useful, capped cue too
-        mem_set.labels = np.zeros((1, 1), np.int32)
-    m = R.match_regions(regions, [mem_set], min_confidence)
-    assigned = m.assigned.copy()
-    assigned[1:] &= ~_background(regions)
-    return replace(m, assigned=assigned)
+    idx = np.flatnonzero(_eligible(regions))
+    n = regions.count
+    colors = np.zeros((n + 1, 3), np.uint8)
+    conf = np.zeros(n + 1, np.float32)
+    source = np.full(n + 1, -1, np.int32)
+    assigned = np.zeros(n + 1, bool)
+    mirrored: list[bool] = [False]
+    if len(idx):
+        part = _page_subset(regions, idx)
+        budget = int(np.clip(PAIR_BUDGET // len(idx), MIN_CANDIDATES, MAX_CANDIDATES))
+        rows = candidates(memory, part, budget)
+        mem_set = R.RegionSet.from_records(memory.features[rows], memory.colors()[rows])
+        if USE_POSITIONS:
+            # the matcher weighs positions only between two pictures (labels on both sides); a remembered
+            # region's position inside its figure's box (features cx, cy) is a useful, capped cue too
+            mem_set.labels = np.zeros((1, 1), np.int32)
+        m = R.match_regions(part, [mem_set], min_confidence)
+        colors[idx + 1], conf[idx + 1] = m.colors[1:], m.confidence[1:]
+        source[idx + 1], assigned[idx + 1] = m.source[1:], m.assigned[1:]
+        mirrored = list(m.mirrored or [False])
+    return R.ReferenceMatch(regions, colors, conf, source, assigned, mirrored)
 
 
 def suggest(memory: ColourMemory, page_image: np.ndarray | None = None, user_hints: Hints | None = None, *,
