@@ -254,6 +254,31 @@ def test_bad_references_give_one_line_and_no_history_entry(qtbot, window: MainWi
     assert not no_modal_boxes  # messages, not dialogs
 
 
+def test_a_reference_of_a_very_different_size_fails_the_run_and_changes_nothing(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page_window(window)  # 240²: a 60² reference is fine here
+    box = window.references.box
+    assert box.add_image(str(save_rgb(tmp_path / "small.png", H.character(60, 60)[0])))
+    qtbot.waitUntil(lambda: not window.references.controller.busy, timeout=20000)
+    assert len(box.references) == 1
+    # another page, 12x larger than the reference
+    _truth, page = H.character(720, 720, dx=30, arm_up=True)
+    doc = Document(720, 720)
+    line = RasterLayer.from_pixels("Line art", cv2.cvtColor(page, cv2.COLOR_RGB2RGBA))
+    doc.root.insert(0, line)
+    doc.active_layer = line
+    window.set_session(DocumentSession(doc))
+    layer = make_colorize_stack(window.session, line, mode="flat")
+    depth, hints = len(window.session.stack), list(layer.hints.points)
+    assert box.colour_from_references()
+    qtbot.waitUntil(lambda: not window.references.controller.busy, timeout=20000)
+    text = box.status.text()
+    assert "small.png" in text and "too different in size" in text and "\n" not in text
+    assert window.references.controller.last_error
+    assert len(window.session.stack) == depth and layer.hints.points == hints
+    assert window.references.controller.outcome() is None and not window.references.overlay.showing
+
+
 def test_add_open_document_and_remove(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     coloured, _ = H.character(dx=-20)
     other = Document(240, 240)

@@ -20,6 +20,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QFileDialog,
     QGroupBox,
@@ -144,12 +145,15 @@ class ReferencesBox(QGroupBox):
 
     def add_image(self, path: str) -> bool:
         """Add the image file at `path`; a one-line error (and nothing added) when it cannot be read."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # decoding an A4 page: ~0.5 s
         try:
             ref = load_reference(path)
             self.references.add(ref)
         except Exception as exc:  # PaintGANError names the file; anything else gets a plain sentence
             self._error(user_message(exc, f"Could not add {path} as a reference"))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self._note(f"Added {ref.name} ({ref.size[0]}×{ref.size[1]})")
         self.controller.check(ref)
         return True
