@@ -76,12 +76,16 @@ def copyright_stanzas(package: str) -> list[tuple[list[str], str]]:
     p = Path("/usr/share/doc") / package / "copyright"
     if not p.is_file():
         return []
-    out: list[tuple[list[str], str]] = []
-    files: list[str] | None = None
-    text = p.read_text(encoding="utf-8", errors="replace")
+    return parse_copyright(p.read_text(encoding="utf-8", errors="replace"), str(p))
+
+
+def parse_copyright(text: str, name: str = "the copyright file") -> list[tuple[list[str], str]]:
+    """`copyright_stanzas` of a copyright file's text."""
     if "Files:" not in text:
         m = re.search(r"GNU General Public License[^.]*?version (\d)", " ".join(text.split()))
-        return [(["*"], f"GPL-{m.group(1)}" if m else f"see {p}")]
+        return [(["*"], f"GPL-{m.group(1)}" if m else f"see {name}")]
+    out: list[tuple[list[str], str]] = []
+    files: list[str] | None = None
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("Files:"):
