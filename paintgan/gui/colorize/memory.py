@@ -74,6 +74,7 @@ class SuggestJob:
     kind: str
     user_hints: Hints
     started: float  # perf_counter when the layer appeared / the page was shown
+    source_key: tuple[int, str, int] = (0, "", 0)  # (epoch, source layer id, pixel version)
 
 
 @dataclass
@@ -112,7 +113,11 @@ class ChapterMemoryController(ModelController):
         self._seen: weakref.WeakKeyDictionary[DocumentSession, set[str]] = weakref.WeakKeyDictionary()
         self._remembered: weakref.WeakSet[ApplyColorizeResult] = weakref.WeakSet()
         self._placed: dict[str, list[PointHint]] = {}  # layer id -> the suggestions it was given
-        self._in_flight: set[Any] = set()
+        self._in_flight: dict[Any, int] = {}  # channel -> generation of its newest request
+        # prefetched page analyses: (epoch, source layer id) -> (pixel version, RegionSet); written by workers
+        self._analysis: dict[tuple[int, str], tuple[int, Any]] = {}
+        self._versions: dict[str, int] = {}  # source layer id -> pixel version (this document)
+        self._pixels: dict[str, tuple[int, np.ndarray]] = {}  # source id -> (version, the pixels prefetched)
         self._serial = itertools.count(1)
         self._stack: CommandStack | None = None
         self._unsubscribe: Any = None
@@ -134,6 +139,9 @@ class ChapterMemoryController(ModelController):
             return
         self.observe(session)
         self.new_epoch()
+        self._analysis.clear()
+        self._versions.clear()
+        self._pixels.clear()
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._stack = session.stack
@@ -148,6 +156,7 @@ class ChapterMemoryController(ModelController):
             # a document opened with a colorize layer the user has not hinted yet gets suggestions
             if first and not layer.hints.points and not layer.hints.strokes:
                 self.suggest(layer, started)
+        self.prefetch()
 
     @property
     def busy(self) -> bool:
@@ -157,6 +166,10 @@ class ChapterMemoryController(ModelController):
         return [lay for lay in self.session.doc.layers() if isinstance(lay, ColorizeLayer)]
 
     def _on_change(self, change: Change) -> None:
+        if change.kind == "pixels" and change.layer is not None:
+            if change.layer.id in self._versions:  # a prefetched source changed: analyse it again
+                self._versions[change.layer.id] += 1
+            return
         if change.kind != "structure":
             return
         seen = self._seen.setdefault(self.session, set())
@@ -167,22 +180,72 @@ class ChapterMemoryController(ModelController):
                     self.suggest(layer, time.perf_counter())
 
     # -- suggest -------------------------------------------------------------------------------------
-    def suggest(self, layer: ColorizeLayer, started: float | None = None) -> bool:
-        """Post a suggestion job for `layer` when the feature is on and its chapter has a memory."""
+    def _wanted(self) -> bool:
         path = self.session.path
-        if not self.enabled or not path or not self.memories.has_memory(path):
+        return bool(self.enabled and path and self.memories.has_memory(path))
+
+    def _post(self, kind: str, source_id: str, fn: Any, *args: Any) -> bool:
+        # analyses of one source share a channel: a suggestion posted while the page's prefetch runs
+        # waits for it (then finds its regions) instead of analysing the page a second time
+        channel = (CHANNEL, kind, source_id, self._epoch)
+        ticket = self.bridge.request(channel, fn, *args)
+        if ticket is None:
             return False
-        px = source_pixels(self.session.doc, layer)
+        self._in_flight[channel] = ticket.generation
+        self._emit_busy()
+        return True
+
+    def prefetch(self) -> bool:
+        """Analyse the shown page's likely colorize source in the background as soon as it is shown (in a
+        folder with a memory), so the suggestions of a colorize layer made from it need only the match."""
+        from paintgan.gui.colorize.setup import colorize_source
+
+        if not self._wanted():
+            return False
+        src = colorize_source(self.session)
+        if src is None:
+            return False
+        doc = self.session.doc
+        px = src.read(doc.rect) if isinstance(src, RasterLayer) else None
         if px is None:
             return False
         px.setflags(write=False)
+        version = self._versions.setdefault(src.id, 0)
+        self._pixels[src.id] = (version, px)
+        return self._post("analyse", src.id, self._analysed, (self._epoch, src.id, version), px, "auto")
+
+    def _analysed(self, key: tuple[int, str, int], pixels: np.ndarray, kind: str) -> Any:
+        """The regions of a source (worker): the prefetched ones when current, else analysed now."""
+        from paintgan.inference.colorize import chapter_memory as M
+
+        epoch, sid, version = key
+        hit = self._analysis.get((epoch, sid))
+        if hit is not None and hit[0] == version and kind in ("auto", hit[1].kind):
+            return hit[1]
+        regions = M.analyse(pixels, kind=kind)
+        self._analysis[(epoch, sid)] = (version, regions)
+        return regions
+
+    def suggest(self, layer: ColorizeLayer, started: float | None = None) -> bool:
+        """Post a suggestion job for `layer` when the feature is on and its chapter has a memory."""
+        if not self._wanted() or layer.source_id is None:
+            return False
+        path = self.session.path
+        assert path is not None
+        sid = layer.source_id
+        version = self._versions.setdefault(sid, 0)
+        got = self._pixels.get(sid)
+        if got is not None and got[0] == version:
+            px: np.ndarray | None = got[1]  # the prefetch's snapshot: its analysis is done or under way
+        else:
+            px = source_pixels(self.session.doc, layer)
+            if px is None:
+                return False
+            px.setflags(write=False)
+            self._pixels[sid] = (version, px)
         job = SuggestJob(layer.id, path, px, layer.input_kind, layer.hints.copy(),
-                         time.perf_counter() if started is None else started)
-        channel = (CHANNEL, "suggest", layer.id, self._epoch)
-        if self.bridge.request(channel, self._run_suggest, job) is not None:
-            self._in_flight.add(channel)
-            self._emit_busy()
-        return True
+                         time.perf_counter() if started is None else started, (self._epoch, sid, version))
+        return self._post("analyse", sid, self._run_suggest, job)
 
     def _run_suggest(self, job: SuggestJob) -> SuggestOutcome:
         from paintgan.inference.colorize import chapter_memory as M
@@ -191,7 +254,7 @@ class ChapterMemoryController(ModelController):
         mem = self.memories.get(job.page_path)
         if len(mem) == 0:
             return SuggestOutcome(job, Hints(), 0, time.perf_counter() - t0)
-        regions = M.analyse(job.pixels, kind=job.kind)
+        regions = self._analysed(job.source_key, job.pixels, job.kind)
         with self.memories._lock:
             hints = M.suggestions_only(mem, regions, job.user_hints)
             n = len(mem)
@@ -212,7 +275,8 @@ class ChapterMemoryController(ModelController):
         self.session.stack.push(SetHints(layer, after, SUGGEST_TEXT))
         self._placed[layer.id] = list(new_pts)
         self.timings = {"suggest_ms": (time.perf_counter() - out.job.started) * 1000.0,
-                        "compute_ms": out.compute_s * 1000.0, "hints": float(len(new_pts))}
+                        "compute_ms": out.compute_s * 1000.0, "hints": float(len(new_pts)),
+                        "placed_at": time.perf_counter()}
         n = len(new_pts)
         self.message.emit(f"{n} colour{'s' * (n != 1)} suggested from the chapter memory "
                           "(Layer ▸ Clear Memory Suggestions removes them)")
@@ -259,12 +323,8 @@ class ChapterMemoryController(ModelController):
         px = source_pixels(self.session.doc, layer)
         if px is None:
             return False
-        channel = (CHANNEL, "remember", next(self._serial), self._epoch)
-        if self.bridge.request(channel, self._run_remember, path, px, layer.result, layer.input_kind) is None:
-            return False
-        self._in_flight.add(channel)
-        self._emit_busy()
-        return True
+        return self._post("remember", str(next(self._serial)), self._run_remember, path, px, layer.result,
+                          layer.input_kind)
 
     def _run_remember(self, path: str, pixels: np.ndarray, result: np.ndarray, kind: str) -> RememberOutcome:
         got = self.memories.remember(path, pixels, result, kind=kind)
@@ -277,16 +337,17 @@ class ChapterMemoryController(ModelController):
         self._warnings.append(text)
 
     def on_result(self, result: Result) -> None:
-        self._in_flight.discard(result.channel)
+        if self._in_flight.get(result.channel) == result.generation:
+            del self._in_flight[result.channel]
         for w in self._warnings:
             self.message.emit(w)
         self._warnings.clear()
         kind = result.channel[1]
         if not result.ok:
-            what = "suggest colours" if kind == "suggest" else "remember the page"
+            what = "suggest colours" if kind == "analyse" else "remember the page"
             self.message.emit(result.message(f"Colour memory: could not {what}"))
-        elif kind == "suggest":
-            if result.channel[-1] == self._epoch:
+        elif kind == "analyse":
+            if result.channel[-1] == self._epoch and isinstance(result.value, SuggestOutcome):
                 self._place(result.value)
         else:
             out: RememberOutcome = result.value
