@@ -143,3 +143,23 @@ def test_suggestions_off_and_a_page_without_file(window: MainWindow, tmp_path: P
     _wait(window)
     assert window.statusBar().currentMessage() == NO_FILE
     assert (tmp_path / FOLDER / INDEX_NAME).read_bytes() == before
+
+
+def test_page_changed_after_the_prefetch_is_analysed_again(window: MainWindow, tmp_path: Path) -> None:
+    from paintgan.commands.paint import ReplacePixelsCommand
+
+    _colour_page1(window, tmp_path)
+    _truth_a, line_a = H.character(dx=-30)
+    truth_b, line_b = H.character(dx=30, mirror=True)
+    cv2.imwrite(str(tmp_path / "page02.png"), cv2.cvtColor(line_a, cv2.COLOR_RGB2BGR))
+    assert window.open_file(str(tmp_path / "page02.png"))
+    _wait(window)  # the page shown in a folder with a memory: analysed in the background
+    source = colorize_source(window.session)
+    assert isinstance(source, RasterLayer)
+    window.session.stack.push(ReplacePixelsCommand(source, np.dstack([line_b, np.full((240, 240), 255,
+                                                                                      np.uint8)])))
+    layer = _colorize(window)
+    _wait(window)
+    pts = layer.hints.points
+    assert len(pts) >= 4
+    assert all(p.rgb == tuple(int(v) for v in truth_b[int(p.y), int(p.x)]) for p in pts)  # the new drawing
