@@ -74,6 +74,7 @@ SIGMA_SHAPE = 0.5
 SIGMA_NET = 0.35
 SIGMA_L = 12.0
 BORDER_PENALTY = 3.0
+BACKGROUND_WEIGHT = 0.3  # weight of position and size for backgrounds
 NEIGHBOUR_WEIGHT = 2.0
 FIT_COST = 3.0  # a best match costing more than this loses confidence (exp(-(cost - FIT_COST) / 2))
 
@@ -102,6 +103,7 @@ class RegionSet:
     size: tuple[int, int] | None = None  # (W, H) of the picture, page pixels; None for memory
     frames: np.ndarray | None = None  # (count,) int32 figure of each region (see `_frames`)
     usable: np.ndarray | None = None  # (count,) bool: references: regions that hold colour (not line)
+    whole: np.ndarray | None = None  # (count, 3) cx, cy, log area in the frame of the whole drawing
 
     @classmethod
     def from_records(cls, features: np.ndarray, colors: np.ndarray) -> RegionSet:
@@ -165,17 +167,17 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     l1, l2 = (a + c) / 2 + root, np.maximum((a + c) / 2 - root, 1e-3)
     elong = np.tanh(0.5 * np.log(l1 / l2))  # 0 round .. 1 long and thin
     theta2 = np.arctan2(2 * b, a - c)
-    frames, boxes, rbox = _frames(labels, n, ink)
+    frames, boxes, rbox, holder = _frames(labels, n, ink)
     box = boxes[frames]  # (n, 4) x0, y0, x1, y1 of each region's figure
     x0, y0 = box[:, 0], box[:, 1]
     bw, bh = np.maximum(box[:, 2] - x0, 1.0), np.maximum(box[:, 3] - y0, 1.0)
     border = np.zeros(n + 1, np.float64)
     for edge in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
         border += np.bincount(edge, minlength=n + 1)
-    # the background of its figure: touches the picture's border (the paper) or spans its figure's box
-    # (a panel's inside): compared only with backgrounds
+    # a background: touches the picture's border (the paper), or spans a figure that holds other
+    # figures (a panel's inside); compared only with backgrounds
     rw, rh = rbox[:, 2] - rbox[:, 0], rbox[:, 3] - rbox[:, 1]
-    spans = (rw * rh) >= 0.8 * bw * bh
+    spans = ((rw * rh) >= 0.8 * bw * bh) & holder
     touches = ((border[1:] > 0) | spans).astype(np.float64)
     free = ~ink
     Lsum = np.bincount(lab, weights=np.where(free, lightness, 0).ravel(), minlength=n + 1)[1:]
@@ -184,6 +186,11 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     frac = cnt / (bw * bh)
     geom = np.stack([(cx - x0) / bw, (cy - y0) / bh, np.log(np.maximum(frac, 1e-7)), elong,
                      elong * np.cos(theta2), elong * np.sin(theta2), touches, L], axis=1)
+    # the same position and size in the frame of the whole drawing (its ink box)
+    iy, ix = np.nonzero(ink)
+    gx0, gy0, gx1, gy1 = (ix.min(), iy.min(), ix.max() + 1, iy.max() + 1) if len(ix) else (0, 0, w, h)
+    gw, gh = max(1.0, float(gx1 - gx0)), max(1.0, float(gy1 - gy0))
+    whole = np.stack([(cx - gx0) / gw, (cy - gy0) / gh, np.log(np.maximum(cnt / (gw * gh), 1e-7))], axis=1)
     # most interior pixel of each region: the free pixel farthest from ink (ties: any)
     dist = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3).ravel()
     order = np.argsort(dist, kind="stable")
@@ -191,13 +198,15 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     best[lab[order]] = order  # the last write per label is its largest distance
     pts = np.stack([xs[best[1:]] + 0.5, ys[best[1:]] + 0.5], axis=1)
     return geom.astype(np.float32), pts.astype(np.float32), dist[best[1:]].astype(np.float32), \
-        frac.astype(np.float32), frames
+        frac.astype(np.float32), frames, whole.astype(np.float32)
 
 
-def _frames(labels: np.ndarray, n: int, ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _frames(labels: np.ndarray, n: int, ink: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The figure each region belongs to, so a page with the character drawn six times (six panels) is
     six figures, each compared with the reference on its own: (figure of each region (n,) int32, figure
-    boxes (F, 4) float64 x0, y0, x1, y1, region boxes (n, 4) int64). Figure 0 is the whole picture.
+    boxes (F, 4) float64 x0, y0, x1, y1, region boxes (n, 4) int64, whether each region's figure holds
+    other figures (n,) bool). Figure 0 is the whole picture.
 
     A region's enclosing outline is the smallest connected ink component that touches it and whose box
     holds the region's box. An outline enclosing at least `MIN_FIGURE_REGIONS` regions is a figure (a
@@ -253,12 +262,17 @@ def _frames(labels: np.ndarray, n: int, ink: np.ndarray) -> tuple[np.ndarray, np
             k, hops = parent[k], hops + 1
         figure[c] = k if k > 0 and sub[k] >= MIN_FIGURE_REGIONS else 0
     comp_of_region = np.where(enclosing[1:] >= 0, figure[np.maximum(enclosing[1:], 0)], 0)
+    # figures that hold other figures (a panel and its characters): their inside is a background
+    holder = np.zeros(nc, bool)
+    for c in np.unique(figure[figure > 0]):
+        holder[figure[parent[c]] if parent[c] > 0 else 0] = True
+    holder[0] = False
     ids, frames = np.unique(comp_of_region, return_inverse=True)
     boxes = cbox[ids].astype(np.float64)
     if (ids == 0).any():  # the page: the box of all its ink
         iy, ix = np.nonzero(ink)
         boxes[ids == 0] = (ix.min(), iy.min(), ix.max() + 1, iy.max() + 1) if len(ix) else (0, 0, w, h)
-    return frames.astype(np.int32), boxes, rbox
+    return frames.astype(np.int32), boxes, rbox, holder[comp_of_region]
 
 
 def _adjacency(labels: np.ndarray, n: int) -> np.ndarray:
@@ -293,7 +307,7 @@ def _net_features(colorizer: Any, image: np.ndarray, kind: str, labels: np.ndarr
 def _build(ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
            colorizer: Any, net_image: np.ndarray | None) -> RegionSet:
     labels, n = segment_regions(ink, gap_radius=1)
-    geom, pts, interior, frac, frames = _region_stats(labels, n, ink, lightness)
+    geom, pts, interior, frac, frames, whole = _region_stats(labels, n, ink, lightness)
     feats = np.zeros((n, FEATURE_DIM), np.float32)
     feats[:, :GEOM_DIM] = geom
     has_net = False
@@ -301,7 +315,7 @@ def _build(ink: np.ndarray, lightness: np.ndarray, scale: float, kind: str,
         feats[:, GEOM_DIM:] = _net_features(colorizer, net_image, kind, labels, n)
         has_net = True
     return RegionSet(labels, scale, n, feats, None, pts / scale, frac, interior, ink, _adjacency(labels, n),
-                     kind, has_net, frames=frames)
+                     kind, has_net, frames=frames, whole=whole)
 
 
 def page_regions(page: np.ndarray, colorizer: Any = None, kind: str = "auto") -> RegionSet:
@@ -469,7 +483,8 @@ def _subset(rs: RegionSet, idx: np.ndarray) -> RegionSet:
     """The regions `idx` (0-based rows) of `rs`, for matching one figure."""
     adj = rs.adjacency[np.ix_(idx, idx)] if rs.adjacency is not None else None
     return RegionSet(rs.labels, rs.scale, len(idx), rs.features[idx], None, rs.points[idx], rs.areas[idx],
-                     kind=rs.kind, has_net=rs.has_net, adjacency=adj)
+                     kind=rs.kind, has_net=rs.has_net, adjacency=adj,
+                     whole=rs.whole[idx] if rs.whole is not None else None)
 
 
 def _softmax_rows(cost: np.ndarray) -> np.ndarray:
@@ -487,7 +502,8 @@ def _pair_cost(t: np.ndarray, r: np.ndarray, pos_t: np.ndarray | None, sigma_pos
                use_l: bool, use_net: bool) -> np.ndarray:
     """(n_t, n_r) cost of giving page region t reference region r's colour."""
     sq = np.zeros((len(t), len(r)), np.float64)
-    inside = (1.0 - t[:, 6])[:, None]  # a background (paper, a panel's inside): centre and size mean nothing
+    # a background (paper, a panel's inside): its centre and size say little (how the page is cut)
+    inside = (1.0 - (1.0 - BACKGROUND_WEIGHT) * t[:, 6])[:, None]
     if pos_t is not None:
         d = pos_t[:, None, :] - r[None, :, :2]
         sq += inside * np.minimum((d ** 2).sum(axis=2) / sigma_pos ** 2, 2.0 * POS_CAP)
@@ -516,11 +532,15 @@ def _fit_affine(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray |
     return M
 
 
-def _match_one(page: RegionSet, ref: RegionSet, mirror: bool
+def _match_one(page: RegionSet, ref: RegionSet, mirror: bool, whole: bool = False
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Match the page against one reference in one orientation -> (best ref index (n_t,), colour
-    probability (n_t,), best cost (n_t,), weighted total cost)."""
+    """Match the page against one reference in one orientation, positions in each region's figure
+    (or, `whole`, in the whole drawing) -> (best ref index (n_t,), colour probability (n_t,), best cost
+    (n_t,), weighted total cost)."""
     t, r = page.features.astype(np.float64), ref.features.astype(np.float64)
+    if whole and page.whole is not None and ref.whole is not None:
+        t, r = t.copy(), r.copy()
+        t[:, :3], r[:, :3] = page.whole, ref.whole
     use_pos = page.labels is not None and ref.labels is not None
     use_l = page.kind == "gray"
     use_net = page.has_net and ref.has_net
@@ -580,6 +600,11 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
     mirrored: list[bool] = []
     frames = page.frames if page.frames is not None else np.zeros(n, np.int32)
     groups = [np.flatnonzero(frames == f) for f in np.unique(frames)]
+    figures = sum(1 for f, g in zip(np.unique(frames), groups, strict=True)
+                  if f != 0 and len(g) >= MIN_FIGURE_REGIONS)
+    several = figures >= 2  # several figures (a comic page): each aligned on its own; else one drawing
+    if not several:
+        groups = [np.arange(n)]
     for k, ref in enumerate(references):
         if ref.colors is None or ref.count == 0:
             mirrored.append(False)
@@ -588,9 +613,14 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
         for idx in groups:  # each figure of the page is aligned to the reference on its own
             part = _subset(page, idx)
             both = page.labels is not None and ref.labels is not None and len(idx) >= MIN_FIGURE_REGIONS
-            tries = [_match_one(part, ref, m) for m in ((False, True) if both else (False,))]
+            # hypotheses: as drawn or mirrored; positions in the figure or in the whole drawing (a figure
+            # found on one side only, a drawing cut differently, is compared as a whole)
+            wholes = (False, True) if several and page.whole is not None and ref.whole is not None else \
+                (page.whole is not None and ref.whole is not None,)
+            hyps = [(m, wh) for m in ((False, True) if both else (False,)) for wh in wholes]
+            tries = [_match_one(part, ref, m, wh) for m, wh in hyps]
             pick = int(np.argmin([tr[3] for tr in tries]))
-            votes += float(part.areas.sum()) * (1 if pick == 1 else -1) * both
+            votes += float(part.areas.sum()) * (1 if hyps[pick][0] else -1) * both
             best, pc, best_cost, _ = tries[pick]
             fit = np.exp(-np.maximum(best_cost - FIT_COST, 0.0) / 2.0)
             c = (pc * fit).astype(np.float32)
