@@ -177,7 +177,9 @@ def test_a_page_with_the_character_in_several_panels_colours_each_figure():
     page = np.concatenate(lines, axis=1)
     for x0 in (0, 240):  # panel borders around each figure
         cv2.rectangle(page, (x0 + 4, 4), (x0 + 235, 235), (0, 0, 0), 2)
+    cv2.circle(page, (440, 200), 14, (0, 0, 0), 2)  # a ball: no counterpart in the reference
     match = match_references(page, [ref])
+    assert _colour_at(match, 440, 200)[1] is False
     for name in ("head", "body", "arm", "legs"):
         for x0 in (0, 240):
             sub = truth[:, x0:x0 + 240]

@@ -63,6 +63,7 @@ MAX_SCALE_RATIO = 10.0  # reference vs page long side
 MIN_CONFIDENCE = 0.4
 DARK_L, THIN_RATIO = 25.0, 0.06  # a reference region darker and thinner than this is a hollow line
 MIN_FIGURE_REGIONS = 3  # an outline enclosing this many regions is a figure of its own
+LOOSE_FACTOR = 0.35  # confidence factor of a lone shape on a page of several figures
 HINT_RADIUS = 2.0
 MIN_INTERIOR = 1.5  # analysis pixels: a region thinner than this gets no hint (it could land on a line)
 SAME_COLOUR_DE = 10.0
@@ -624,6 +625,11 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
             best, pc, best_cost, _ = tries[pick]
             fit = np.exp(-np.maximum(best_cost - FIT_COST, 0.0) / 2.0)
             c = (pc * fit).astype(np.float32)
+            loose = part.features[:, 6] < 0.5  # not a background
+            if several and loose.sum() < MIN_FIGURE_REGIONS:
+                # a lone shape beside the figures (a prop, a speech balloon): nothing to align it with, so
+                # a look-alike in the reference is weak evidence
+                c[loose] *= LOOSE_FACTOR
             rows = idx + 1
             better = c > conf[rows]
             conf[rows[better]] = c[better]
