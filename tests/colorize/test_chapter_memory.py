@@ -156,3 +156,21 @@ def test_cli_memory_dir_and_the_page_given_right_after_the_flag(tmp_path, capsys
     assert main(["colorize", str(tmp_path / "a.png"), "-o", str(tmp_path / "o3"), "--mode", "flats",
                  "--memory"]) == 2
     assert "--memory works with --mode neural or flat" in capsys.readouterr().err
+
+
+def test_cli_memory_neural_mode_uses_the_suggestions_as_hints(tmp_path, model_root, capsys) -> None:  # type: ignore[no-untyped-def]
+    truth1, line1 = character(dx=-20)
+    truth2, line2 = character(dx=20)
+    _write(tmp_path / "p1.png", line1)
+    _write(tmp_path / "p2.png", line2)
+    mem = ColourMemory(M.FEATURE_VERSION)
+    M.remember(mem, line1, truth1, "p1.png")
+    save_memory(mem, tmp_path / FOLDER)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["colorize", str(tmp_path / "p2.png"), "-o", str(out / "p2.png"), "--memory"]) == 0
+    assert "p2.png: 5 colours suggested by the chapter memory" in capsys.readouterr().err
+    res = _read(out / "p2.png")
+    for name in ("head", "body", "arm"):  # hinted regions take their hint's colour as a flat
+        x, y = _centre(truth2, name)
+        assert tuple(int(v) for v in res[y, x]) == CHARACTER_COLOURS[name], name
