@@ -193,7 +193,9 @@ def _region_stats(labels: np.ndarray, n: int, ink: np.ndarray, lightness: np.nda
     gw, gh = max(1.0, float(gx1 - gx0)), max(1.0, float(gy1 - gy0))
     whole = np.stack([(cx - gx0) / gw, (cy - gy0) / gh, np.log(np.maximum(cnt / (gw * gh), 1e-7))], axis=1)
     # most interior pixel of each region: the free pixel farthest from ink (ties: any)
-    dist = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3).ravel()
+    # (the picture's edge counts as ink, so the paper's point is amid the paper, not in a corner)
+    padded = cv2.copyMakeBorder(free.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    dist = np.ascontiguousarray(cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]).ravel()
     order = np.argsort(dist, kind="stable")
     best = np.zeros(n + 1, np.int64)
     best[lab[order]] = order  # the last write per label is its largest distance
