@@ -174,3 +174,11 @@ def test_cli_memory_neural_mode_uses_the_suggestions_as_hints(tmp_path, model_ro
     for name in ("head", "body", "arm"):  # hinted regions take their hint's colour as a flat
         x, y = _centre(truth2, name)
         assert tuple(int(v) for v in res[y, x]) == CHARACTER_COLOURS[name], name
+
+
+def test_a_memory_with_features_of_another_length_is_reported_and_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mem = ColourMemory(M.FEATURE_VERSION)
+    mem.add(np.ones((2, 5), np.float32), np.array([[1, 2, 3], [200, 0, 0]], np.uint8), "p.png")
+    save_memory(mem, tmp_path)
+    got = M.open_memory(tmp_path)
+    assert len(got) == 0 and "5 values" in (got.warning or "") and "\n" not in (got.warning or "")

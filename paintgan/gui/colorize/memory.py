@@ -248,16 +248,12 @@ class ChapterMemoryController(ModelController):
         return self._post("analyse", sid, self._run_suggest, job)
 
     def _run_suggest(self, job: SuggestJob) -> SuggestOutcome:
-        from paintgan.inference.colorize import chapter_memory as M
-
         t0 = time.perf_counter()
         mem = self.memories.get(job.page_path)
         if len(mem) == 0:
             return SuggestOutcome(job, Hints(), 0, time.perf_counter() - t0)
         regions = self._analysed(job.source_key, job.pixels, job.kind)
-        with self.memories._lock:
-            hints = M.suggestions_only(mem, regions, job.user_hints)
-            n = len(mem)
+        hints, n = self.memories.suggestions(job.page_path, regions, job.user_hints)
         return SuggestOutcome(job, hints, n, time.perf_counter() - t0)
 
     def _place(self, out: SuggestOutcome) -> None:

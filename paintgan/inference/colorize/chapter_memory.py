@@ -66,8 +66,15 @@ def feature_weights() -> np.ndarray:
 
 
 def open_memory(folder: str | Path) -> ColourMemory:
-    """The memory in `folder` (never raises: a broken one is empty with `warning` set)."""
-    return load_memory(folder, FEATURE_VERSION)
+    """The memory in `folder` (never raises: a broken one, or one whose feature rows are not this matcher's
+    length, is empty with `warning` set, and the next save keeps its files as `.broken`)."""
+    mem = load_memory(folder, FEATURE_VERSION)
+    if len(mem) and mem.dims != R.FEATURE_DIM:
+        bad = ColourMemory(FEATURE_VERSION)
+        bad.warning = (f"chapter colour memory ignored: {Path(folder) / INDEX_NAME}: its features have "
+                       f"{mem.dims} values, this PaintGAN's have {R.FEATURE_DIM}")
+        return bad
+    return mem
 
 
 def memory_for_page(page_path: str | Path) -> tuple[Path, ColourMemory]:
@@ -201,9 +208,9 @@ def remember(memory: ColourMemory, page_image: np.ndarray, result: np.ndarray, p
     else:
         cols, painted = region_colours(regions, res)
     keep = rememberable(regions, cols, painted)
-    if memory.dims not in (0, R.FEATURE_DIM) or memory.feature_version != FEATURE_VERSION:
-        memory.clear()
-        memory.feature_version = FEATURE_VERSION
+    if (len(memory) and memory.dims != R.FEATURE_DIM) or memory.feature_version != FEATURE_VERSION:
+        raise ValueError(f"the memory holds {memory.feature_version!r} features of length {memory.dims}, "
+                         f"this matcher makes {FEATURE_VERSION!r} of length {R.FEATURE_DIM}")
     added, merged, evicted = memory.add(regions.features[keep], cols[keep], page_name,
                                         merge_distance=MERGE_DISTANCE, feature_weights=feature_weights())
     return Remembered(added, merged, evicted, int((~keep).sum()))
@@ -339,9 +346,10 @@ class ChapterMemories:
             return mem
 
     def has_memory(self, page_path: str | Path) -> bool:
-        """Whether the page's chapter has a memory on disk (cheap: one stat)."""
-        return _stamp(self.folder_for(page_path)) is not None or bool(
-            len(self._memories.get(self.folder_for(page_path), ())))
+        """Whether the page's chapter has a memory (on disk: one stat, or loaded here)."""
+        folder = self.folder_for(page_path)
+        loaded = self._memories.get(folder)
+        return _stamp(folder) is not None or (loaded is not None and len(loaded) > 0)
 
     def save(self, page_path: str | Path) -> None:
         folder = self.folder_for(page_path)
@@ -370,6 +378,14 @@ class ChapterMemories:
             hints = suggest(mem, None, user_hints, regions=regions)
         n_user = len(user_hints.points) if user_hints is not None else 0
         return hints, regions, len(hints.points) - n_user
+
+    def suggestions(self, page_path: str | Path, regions: R.RegionSet, user_hints: Hints | None = None
+                    ) -> tuple[Hints, int]:
+        """(the memory's point hints for an analysed page, none in regions the user hinted; the number of
+        entries they were chosen from)."""
+        mem = self.get(page_path)
+        with self._lock:
+            return suggestions_only(mem, regions, user_hints), len(mem)
 
     def remember(self, page_path: str | Path, page_image: np.ndarray, result: np.ndarray, *,
                  kind: str = "auto", regions: R.RegionSet | None = None, save: bool = True) -> Remembered:
