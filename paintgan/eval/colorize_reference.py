@@ -394,6 +394,26 @@ def grid_image(items: list[dict[str, Any]], variant: str, size: int = 240) -> np
 
 
 # ------------------------------------------------------------------------------------------ CLI
+def _code_version() -> dict[str, str]:
+    """The git commit of this checkout (and whether reference.py differs from it), for the record."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    out: dict[str, str] = {}
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
+                                "paintgan/inference/colorize"], capture_output=True, text=True, timeout=5,
+                               check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return out
+    if head:
+        out["commit"] = head
+        out["colorize_code"] = "modified" if dirty else "as committed"
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paintgan.eval colorize-reference",
                                  description="Reference colorization protocol (issue 15): PSNR of ours vs "
@@ -445,6 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res = evaluate(images, colorizer, variants, counts, a.seed, progress=not a.json, keep_grid=bool(a.grid))
     res["data"] = source
     res["notes"] = notes + res["notes"]
+    res["code"] = _code_version()
     if colorizer is not None:
         res["model"] = {"name": colorizer.name, "version": colorizer.model.manifest.version,
                         "device": colorizer.device}
