@@ -275,11 +275,9 @@ def match(memory: ColourMemory, regions: R.RegionSet, min_confidence: float = MI
         part = _page_subset(regions, idx)
         budget = int(np.clip(PAIR_BUDGET // len(idx), MIN_CANDIDATES, MAX_CANDIDATES))
         rows = candidates(memory, part, budget)
-        mem_set = R.RegionSet.from_records(memory.features[rows], memory.colors()[rows])
-        if USE_POSITIONS:
-            # the matcher weighs positions only between two pictures (labels on both sides); a remembered
-            # region's position inside its figure's box (features cx, cy) is a useful, capped cue too
-            mem_set.labels = np.zeros((1, 1), np.int32)
+        # a remembered region's position inside its figure's box (features cx, cy) is a useful, capped cue
+        mem_set = R.RegionSet.from_records(memory.features[rows], memory.colors()[rows],
+                                           positions=USE_POSITIONS)
         m = R.match_regions(part, [mem_set], min_confidence)
         colors[idx + 1], conf[idx + 1] = m.colors[1:], m.confidence[1:]
         source[idx + 1], assigned[idx + 1] = m.source[1:], m.assigned[1:]

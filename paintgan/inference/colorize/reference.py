@@ -105,17 +105,23 @@ class RegionSet:
     frames: np.ndarray | None = None  # (count,) int32 figure of each region (see `_frames`)
     usable: np.ndarray | None = None  # (count,) bool: references: regions that hold colour (not line)
     whole: np.ndarray | None = None  # (count, 3) cx, cy, log area in the frame of the whole drawing
+    positioned: bool = False  # records without a picture whose positions (in their figure) still count
+
+    @property
+    def has_positions(self) -> bool:
+        return self.labels is not None or self.positioned
 
     @classmethod
-    def from_records(cls, features: np.ndarray, colors: np.ndarray) -> RegionSet:
-        """Remembered regions (no picture): features (N, FEATURE_DIM) float32, colours (N, 3) uint8."""
+    def from_records(cls, features: np.ndarray, colors: np.ndarray, positions: bool = False) -> RegionSet:
+        """Remembered regions (no picture): features (N, FEATURE_DIM) float32, colours (N, 3) uint8.
+        `positions`: their positions inside their figure (features cx, cy) count as a (capped) cue."""
         f = np.asarray(features, np.float32).reshape(-1, FEATURE_DIM)
         c = np.asarray(colors, np.uint8).reshape(-1, 3)
         if len(f) != len(c):
             raise ValueError(f"{len(f)} feature rows but {len(c)} colours")
         n = len(f)
         return cls(None, 1.0, n, f, c, np.zeros((n, 2), np.float32), np.exp(f[:, 2]).astype(np.float32),
-                   has_net=bool(np.any(f[:, GEOM_DIM:])))
+                   has_net=bool(np.any(f[:, GEOM_DIM:])), positioned=positions)
 
 
 def _analysis_scale(w: int, h: int) -> float:
@@ -544,7 +550,7 @@ def _match_one(page: RegionSet, ref: RegionSet, mirror: bool, whole: bool = Fals
     if whole and page.whole is not None and ref.whole is not None:
         t, r = t.copy(), r.copy()
         t[:, :3], r[:, :3] = page.whole, ref.whole
-    use_pos = page.labels is not None and ref.labels is not None
+    use_pos = page.has_positions and ref.has_positions
     use_l = page.kind == "gray"
     use_net = page.has_net and ref.has_net
     pos = None
@@ -615,7 +621,7 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
         votes = 0.0
         for idx in groups:  # each figure of the page is aligned to the reference on its own
             part = _subset(page, idx)
-            both = page.labels is not None and ref.labels is not None and len(idx) >= MIN_FIGURE_REGIONS
+            both = page.has_positions and ref.has_positions and len(idx) >= MIN_FIGURE_REGIONS
             # hypotheses: as drawn or mirrored; positions in the figure or in the whole drawing (a figure
             # found on one side only, a drawing cut differently, is compared as a whole)
             wholes = (False, True) if several and page.whole is not None and ref.whole is not None else \
