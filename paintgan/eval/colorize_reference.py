@@ -297,6 +297,7 @@ def summarize(pages: list[dict[str, Any]], variants: Sequence[str], counts: Sequ
             t["gap_closed"] = round(gap, 4) if gap is not None else None
             t["goal"] = "met" if gap is not None and gap >= GOAL else "missed"
             t["seconds_per_page"] = round(float(np.mean([p["variants"][v]["seconds"] for p in scored])), 3)
+            t["pages_below_lookup"] = sum(q["ours"] < q["lookup"] for q in (p["variants"][v] for p in scored))
             assigned = [p["variants"][v]["assigned"] for p in scored if "assigned" in p["variants"][v]]
             if assigned:
                 t["assigned_fraction"] = round(float(np.mean(assigned)), 4)
@@ -330,6 +331,7 @@ def markdown(res: dict[str, Any]) -> str:
              ("pages scored / failed", lambda t: f"{t['pages']} / {len(t['failures'])}"),
              ("seconds per page (ours)",
               lambda t: f"{t['seconds_per_page']:.2f}" if "seconds_per_page" in t else ""),
+             ("pages where ours < lookup", lambda t: str(t.get("pages_below_lookup", ""))),
              ("regions assigned (ours)",
               lambda t: f"{t['assigned_fraction']:.2f}" if "assigned_fraction" in t else ""),
              ("hints the model needs to match ours", lambda t: str(t.get("hints_to_match_ours", "")))]
@@ -355,7 +357,7 @@ def markdown(res: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------------------ grid
 def _tile(img: np.ndarray | None, size: int) -> np.ndarray:
-    out = np.full((size, size, 3), 235, np.uint8)
+    out = np.full((size, size, 3), 215, np.uint8)
     if img is None:
         cv2.putText(out, "n/a", (size // 2 - 20, size // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (90, 90, 90), 2)
         return out
@@ -367,6 +369,8 @@ def _tile(img: np.ndarray | None, size: int) -> np.ndarray:
     small = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
     y, x = (size - small.shape[0]) // 2, (size - small.shape[1]) // 2
     out[y: y + small.shape[0], x: x + small.shape[1]] = small
+    x1, y1 = min(size - 1, x + small.shape[1]), min(size - 1, y + small.shape[0])
+    cv2.rectangle(out, (max(0, x - 1), max(0, y - 1)), (x1, y1), (150, 150, 150), 1)  # page edge
     return out
 
 

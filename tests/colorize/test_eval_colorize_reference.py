@@ -148,7 +148,7 @@ def test_cli_with_model_json_and_grid(tmp_path, model_root, capsys):
         assert t["goal"] in ("met", "missed") and isinstance(t["gap_closed"], float)
         assert t["seconds_per_page"] > 0 and set(t["hint_psnr"]) == {"0", "1", "5"}
         assert t["hints_to_match_ours"] in (0, 1, 5, "> 5")
-        assert t["psnr"]["ceiling"] >= t["psnr"]["lookup"]
+        assert t["psnr"]["ceiling"] >= t["psnr"]["lookup"] and 0 <= t["pages_below_lookup"] <= 2
     assert res["tables"]["easy"]["hint_psnr"]["0"] == res["tables"]["easy"]["psnr"]["no_hints"]
     assert len(res["pages"]) == 2 and "transform" in res["pages"][0]["variants"]["hard"]
     img = cv2.imread(str(grid))
