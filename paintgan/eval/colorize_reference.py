@@ -297,7 +297,8 @@ def summarize(pages: list[dict[str, Any]], variants: Sequence[str], counts: Sequ
             t["gap_closed"] = round(gap, 4) if gap is not None else None
             t["goal"] = "met" if gap is not None and gap >= GOAL else "missed"
             t["seconds_per_page"] = round(float(np.mean([p["variants"][v]["seconds"] for p in scored])), 3)
-            t["pages_below_lookup"] = sum(q["ours"] < q["lookup"] for q in (p["variants"][v] for p in scored))
+            below = [p["variants"][v]["ours"] < p["variants"][v]["lookup"] for p in scored]
+            t["pages_below_lookup"] = int(np.sum(below))
             assigned = [p["variants"][v]["assigned"] for p in scored if "assigned" in p["variants"][v]]
             if assigned:
                 t["assigned_fraction"] = round(float(np.mean(assigned)), 4)
