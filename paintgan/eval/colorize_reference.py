@@ -21,6 +21,9 @@ Issue 15's reference protocol. For every coloured page of the folder (default da
 * hint equivalence: the shipped model with N Zhang-style simulated hints (`colorize.zhang_hints`) for N in
   0, 1, 2, 5, 10, 20, 50, and the smallest N whose mean PSNR reaches ours (on the pages ours scored).
 
+Diagnostics per variant: pages where ours is below the lookup, pages whose paper (the region around the
+drawing) ours tints by more than `PAPER_TINT` levels, the fraction of regions matched, seconds per page.
+
 A page whose reference the method refuses (`ReferenceError`) is a failure: listed, not scored, no crash.
 Other rows are averaged over the same scored pages, so every row of a table compares the same pages.
 """
@@ -47,6 +50,7 @@ VARIANTS = ("easy", "hard")
 GOAL = 2.0 / 3.0
 GRID_PAGES = 6
 WHITE_LEVEL = 235  # reference pixels with every channel above this are paper
+PAPER_TINT = 20  # a result whose paper (around the drawing) is off by more than this in a channel is tinted
 
 
 # ------------------------------------------------------------------------------------------ transforms
@@ -118,6 +122,13 @@ class Regions:
         self.n = int(self.labels.max())
         self.paper = prep.guide >= LINE_INK
         self.line = cv2.cvtColor(cv2.convertScaleAbs(prep.guide, alpha=255.0), cv2.COLOR_GRAY2RGB)
+
+    def background(self) -> np.ndarray:
+        """bool (H, W): the paper pixels of the region holding most of the picture's border (the page's
+        paper around the drawing)."""
+        border = np.concatenate([self.labels[0], self.labels[-1], self.labels[:, 0], self.labels[:, -1]])
+        bg = int(np.bincount(border).argmax())
+        return (self.labels == bg) & self.paper
 
     def render(self, colors: np.ndarray) -> np.ndarray:
         """(n + 1, 3) uint8 colour per region -> flats × line art, (H, W, 3) uint8."""
@@ -240,6 +251,10 @@ def evaluate(images: list[np.ndarray], colorizer: Any = None, variants: Sequence
                 else:
                     row["seconds"] = time.perf_counter() - t
                     row["ours"] = psnr(ours_img, rgb)
+                    bg = regions.background()
+                    if bg.any():  # how far the paper around the drawing is from the page's own
+                        diff = ours_img[bg].astype(np.float64).mean(0) - rgb[bg].astype(np.float64).mean(0)
+                        row["paper_off"] = float(np.abs(diff).max())
                     cnt = getattr(getattr(match, "page", None), "count", None)
                     if cnt:
                         row["assigned"] = round(float(getattr(match, "assigned_count", 0)) / cnt, 4)
@@ -299,6 +314,8 @@ def summarize(pages: list[dict[str, Any]], variants: Sequence[str], counts: Sequ
             t["seconds_per_page"] = round(float(np.mean([p["variants"][v]["seconds"] for p in scored])), 3)
             below = [p["variants"][v]["ours"] < p["variants"][v]["lookup"] for p in scored]
             t["pages_below_lookup"] = int(np.sum(below))
+            tinted = [p["variants"][v].get("paper_off", 0.0) > PAPER_TINT for p in scored]
+            t["paper_tinted"] = int(np.sum(tinted))
             assigned = [p["variants"][v]["assigned"] for p in scored if "assigned" in p["variants"][v]]
             if assigned:
                 t["assigned_fraction"] = round(float(np.mean(assigned)), 4)
@@ -333,6 +350,8 @@ def markdown(res: dict[str, Any]) -> str:
              ("seconds per page (ours)",
               lambda t: f"{t['seconds_per_page']:.2f}" if "seconds_per_page" in t else ""),
              ("pages where ours < lookup", lambda t: str(t.get("pages_below_lookup", ""))),
+             (f"pages whose paper ours tints (> {PAPER_TINT} levels)",
+              lambda t: str(t.get("paper_tinted", ""))),
              ("regions assigned (ours)",
               lambda t: f"{t['assigned_fraction']:.2f}" if "assigned_fraction" in t else ""),
              ("hints the model needs to match ours", lambda t: str(t.get("hints_to_match_ours", "")))]

@@ -101,6 +101,8 @@ def test_ceiling_beats_lookup_and_lookup_is_positional():
     page = character()
     regions = cr.Regions(make_input(page, "lineart"))
     assert regions.n >= 5
+    bg = regions.background()
+    assert bg[0, 0] and bg[-1, -1] and not bg[60, 50]  # the paper around the figure, not the body
     ceiling = regions.render(regions.mean_colors(page))
     white = regions.render(np.full((regions.n + 1, 3), 255, np.uint8))
     # the true means rebuild the flat parts; what is left is the extracted lines (thicker than drawn)
@@ -149,6 +151,7 @@ def test_cli_with_model_json_and_grid(tmp_path, model_root, capsys):
         assert t["seconds_per_page"] > 0 and set(t["hint_psnr"]) == {"0", "1", "5"}
         assert t["hints_to_match_ours"] in (0, 1, 5, "> 5")
         assert t["psnr"]["ceiling"] >= t["psnr"]["lookup"] and 0 <= t["pages_below_lookup"] <= 2
+        assert 0 <= t["paper_tinted"] <= 2
     assert res["tables"]["easy"]["hint_psnr"]["0"] == res["tables"]["easy"]["psnr"]["no_hints"]
     assert len(res["pages"]) == 2 and "transform" in res["pages"][0]["variants"]["hard"]
     img = cv2.imread(str(grid))
