@@ -272,10 +272,17 @@ def _frames(labels: np.ndarray, n: int, ink: np.ndarray
         figure[c] = k if k > 0 and sub[k] >= MIN_FIGURE_REGIONS else 0
     comp_of_region = np.where(enclosing[1:] >= 0, figure[np.maximum(enclosing[1:], 0)], 0)
     # figures that hold other figures (a panel and its characters): their inside is a background
+    # ... on a page of several figures side by side (panels): a drawing whose outline holds its own
+    # parts (a thick outline around a face) has one top-level figure and no panel insides
     holder = np.zeros(nc, bool)
+    top_level = 0
     for c in np.unique(figure[figure > 0]):
-        holder[figure[parent[c]] if parent[c] > 0 else 0] = True
+        up = figure[parent[c]] if parent[c] > 0 else 0
+        holder[up] = True
+        top_level += up == 0
     holder[0] = False
+    if top_level < 2:
+        holder[:] = False
     ids, frames = np.unique(comp_of_region, return_inverse=True)
     boxes = cbox[ids].astype(np.float64)
     if (ids == 0).any():  # the page: the box of all its ink
@@ -587,9 +594,12 @@ def _match_one(page: RegionSet, ref: RegionSet, mirror: bool, whole: bool = Fals
                 pos = pos @ M[:, :2].T + M[:, 2]
     assert P is not None and cost is not None and base is not None
     colour_p = P @ same  # probability of each reference region's colour
-    best = colour_p.argmax(axis=1)
     rows = np.arange(len(t))
-    pc = colour_p[rows, best]
+    top = colour_p.argmax(axis=1)
+    pc = colour_p[rows, top]
+    # the colour given is that of the most probable region among those of the winning colour (the
+    # "same colour" relation is not transitive: the cluster's members may differ by up to twice its radius)
+    best = (P * same[top]).argmax(axis=1)
     # the best-fitting region of that colour, for the absolute fit
     best_cost = np.where(same[best] > 0, cost, np.inf).min(axis=1)
     # how well the descriptors alone (no neighbour bonus, which also rewards a consistent wrong guess)
