@@ -80,7 +80,8 @@ def box_drag(window: MainWindow, x0: float, y0: float, x1: float, y1: float) -> 
 
 
 def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: MainWindow, folder: Path,
-                                                                     labels: list[str]) -> None:
+                                                                     labels: list[str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     open_folder(window, folder)
     ctl = window.annotate.controller
     assert ctl.index == 0 and window.canvas.backdrop is not None
@@ -103,7 +104,14 @@ def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: Mai
     vx, vy = before[0]
     target = (vx + 12.0, vy - 9.0)
     n_entries = len(window.session.stack)
+    pred = window.annotate.assist.predictor()
+    lives: list[bool] = []
+    real_refine = pred.refine
+    monkeypatch.setattr(pred, "refine",
+                        lambda *a, live=False: (lives.append(live), real_refine(*a, live=live))[1])
     drag(window, [(vx, vy), (vx + 4, vy - 3), (vx + 8, vy - 6), target])
+    # one model pass per mouse move, the flip-averaged refine once at the release
+    assert lives and lives[-1] is False and all(lives[:-1]) and len(lives) >= 2
     moved = lay.shapes[0].array()
     assert len(window.session.stack) == n_entries + 1
     assert np.allclose(moved[0], target, atol=0.6)

@@ -126,9 +126,9 @@ def test_16bit_gray_rgba_and_float_inputs_match_uint8(predictor, scene):
         predictor.predict(img.astype(np.int32), box)
 
 
-def test_a_vertex_drag_runs_the_model_once_and_reuses_the_crop(predictor, scene, monkeypatch):
-    """Drags repeat on every mouse move: one model pass (no flip averaging), and the box crop of the
-    image is cut once (here by the box prediction) while the drag stays inside the box."""
+def test_a_live_vertex_drag_runs_the_model_once_and_reuses_the_crop(predictor, scene, monkeypatch):
+    """Drags repeat on every mouse move: `live=True` is one model pass (no flip averaging), and the box
+    crop of the image is cut once (here by the box prediction) while the drag stays inside the box."""
     from paintgan.inference.segment import geometry as geo
 
     img, box = scene["image"], scene["box"]
@@ -142,17 +142,27 @@ def test_a_vertex_drag_runs_the_model_once_and_reuses_the_crop(predictor, scene,
     monkeypatch.setattr(geo, "crop_image", lambda *a, **k: (crops.append(1), real_crop(*a, **k))[1])
     inside = (box[0] + box[2]) / 2 - 5.0, box[1] + 6.0
     for dx in (0.0, 1.0, 2.0):
-        predictor.refine(img, box, poly, {0: (inside[0] + dx, inside[1])})
+        predictor.refine(img, box, poly, {0: (inside[0] + dx, inside[1])}, live=True)
     assert runs == ["mask"] * 3 and not crops  # the box prediction's crop serves every drag
+    final = predictor.refine(img, box, poly, {0: inside})  # the release: flip-averaged, like boxes
+    assert len(runs) == 5 and tuple(final[0]) == inside
     predictor.predict_clicks(img, box, [(150.0, 100.0)], [])
-    assert len(runs) == 5  # box and click predictions keep the flip averaging
-    predictor.drag_flip = True
-    try:
-        predictor.refine(img, box, poly, {0: inside})
-    finally:
-        predictor.drag_flip = False
     assert len(runs) == 7
     other = img.copy()
     other[0, 0] = 255 - other[0, 0]
-    predictor.refine(other, box, poly, {0: inside})  # another image array: a new crop
+    predictor.refine(other, box, poly, {0: inside}, live=True)  # another image array: a new crop
     assert len(crops) == 1
+    for dx in (1.0, 3.0, 6.0):  # past the box's right edge: it grows in steps of 10 %, one crop
+        predictor.refine(img, box, poly, {0: (box[2] + dx, inside[1])}, live=True)
+    assert len(crops) == 2
+
+
+def test_grow_box_exactly_or_in_steps():
+    from paintgan.inference.segment.engine import grow_box
+
+    box = (0.0, 0.0, 100.0, 50.0)
+    assert grow_box(box, [50.0, 120.0], [10.0, -3.0]) == (0.0, -3.0, 120.0, 50.0)
+    assert grow_box(box, [50.0], [10.0], 0.1) == box  # inside: unchanged
+    assert grow_box(box, [101.0], [-3.0], 0.1) == (0.0, -5.0, 110.0, 50.0)
+    assert grow_box(box, [109.5], [-4.9], 0.1) == (0.0, -5.0, 110.0, 50.0)  # same step, same box
+    assert grow_box(box, [110.5], [60.0], 0.1) == (0.0, 0.0, 120.0, 60.0)

@@ -75,10 +75,10 @@ class ModelAssist:
         p = self.predictor()
         return int(p.num_points) if p is not None else 0
 
-    def _timed(self, fn: Any, *args: Any) -> np.ndarray | None:
+    def _timed(self, fn: Any, *args: Any, **kw: Any) -> np.ndarray | None:
         t0 = time.perf_counter()
         try:
-            out = fn(*args)
+            out = fn(*args, **kw)
         except (PaintGANError, ValueError) as exc:
             self.error = str(exc)
             return None
@@ -115,8 +115,9 @@ class ModelAssist:
         return getattr(p, "segmenter", None) is not None or n_points == p.num_points
 
     def refine(self, image: np.ndarray, box: Sequence[float], polygon: np.ndarray,
-               fixed: Mapping[int, Sequence[float]]) -> np.ndarray | None:
-        """Move the free vertices of a polygon around the `fixed` ones ({index: (x, y)})."""
+               fixed: Mapping[int, Sequence[float]], live: bool = False) -> np.ndarray | None:
+        """Move the free vertices of a polygon around the `fixed` ones ({index: (x, y)}). `live`: a drag
+        in progress (one model pass per mouse move; the release refines at full quality)."""
         if not self.can_refine(len(polygon)):
             return None
-        return self._timed(self.predictor().refine, image, tuple(box), polygon, dict(fixed))
+        return self._timed(self.predictor().refine, image, tuple(box), polygon, dict(fixed), live=live)

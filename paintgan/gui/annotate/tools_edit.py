@@ -40,6 +40,7 @@ class _VertexDrag:
     start_points: np.ndarray  # the polygon at press (the model refines from it)
     box: tuple[float, float, float, float]
     refine: bool
+    refined: bool = False  # a live (one-pass) refine was shown; the release refines at full quality
 
 
 class SelectTool(AnnotTool):
@@ -137,7 +138,9 @@ class SelectTool(AnnotTool):
             self._band = (self._band[0], (x, y))
             self.env.overlay._repaint()
 
-    def _drag_vertex(self, x: float, y: float) -> None:
+    def _drag_vertex(self, x: float, y: float, live: bool = True) -> None:
+        """Move the dragged vertex to (x, y). With the model on, its neighbours follow: one model pass
+        per mouse move (`live`), the flip-averaged refine once at the release."""
         layer = self.layer()
         d = self._vertex
         assert d is not None and layer is not None
@@ -148,9 +151,10 @@ class SelectTool(AnnotTool):
         x, y = min(max(x, 0.0), float(w)), min(max(y, 0.0), float(h))
         image = self.env.image()
         if d.refine and image is not None:
-            poly = self.env.assist.refine(image, d.box, d.start_points.copy(), {d.index: (x, y)})
+            poly = self.env.assist.refine(image, d.box, d.start_points.copy(), {d.index: (x, y)}, live=live)
             if poly is not None:
                 self.last_refine_ms = self.env.assist.last_ms
+                d.refined = live
                 pts = np.clip(poly, 0.0, [float(w), float(h)])
                 self.push(lambda: SetShapePoints(layer, d.shape_id, pts, "Move vertex (refined)",
                                                  gesture=d.gesture))
@@ -159,6 +163,8 @@ class SelectTool(AnnotTool):
 
     def release(self, x: float, y: float) -> None:
         band, self._band = self._band, None
+        if self._vertex is not None and self._vertex.refined and self.layer() is not None:
+            self._drag_vertex(x, y, live=False)  # same gesture: still one undo step
         self._vertex = None
         self._move = None
         if band is not None:

@@ -127,7 +127,6 @@ class PolygonPredictor:
         drag_weight: float | None = None,
         drag_sigma: float | None = None,
         finish: str = "none",
-        drag_flip: bool = False,
     ) -> None:
         self.model = _load_model(model, device)
         self.kind = "mask" if all(r in self.model.roles for r in MASK_ROLES) else "polygon"
@@ -140,9 +139,6 @@ class PolygonPredictor:
         self.last_timings: dict[str, float] = {}
         self.last_fixed: dict[int, tuple[float, float]] = {}
         self.last_result: SegmentResult | None = None
-        # vertex drags (`refine`) run the mask model once, without the flip averaging that box and click
-        # predictions use: a drag re-runs it on every mouse move, and one pass keeps it within 16 ms
-        self.drag_flip = drag_flip
         if self.kind == "mask":
             self.segmenter: MaskSegmenter | None = MaskSegmenter(self.model, finish)
             self.num_points = 0
@@ -265,20 +261,28 @@ class PolygonPredictor:
         return geo.unit_to_image(pts.astype(np.float64), m, self.crop_size)
 
     def refine(
-        self, image: np.ndarray, box: Sequence[float], polygon: Any, fixed: Mapping[int, Sequence[float]]
+        self,
+        image: np.ndarray,
+        box: Sequence[float],
+        polygon: Any,
+        fixed: Mapping[int, Sequence[float]],
+        *,
+        live: bool = False,
     ) -> np.ndarray:
         """Move the free vertices of `polygon` given the vertices in `fixed` ({index: (x, y)}), which are
         returned exactly as given. Reuses the encoder features when image and box are unchanged.
 
         Mask model: any polygon (N >= 3); the drags become guidance (`mask_engine.drag_guidance`) with the
         polygon as the previous mask, and the new adaptive polygon gets every fixed point as a vertex
-        (their new indices: `last_fixed`; the last fixed vertex keeps its index)."""
+        (their new indices: `last_fixed`; the last fixed vertex keeps its index). `live=True` is for a
+        drag in progress (every mouse move): one model pass instead of the flip-averaged two, half the
+        time; the drag's release then refines once more with `live=False`. The polygon model ignores it."""
         t0 = time.perf_counter()
         image = _as_rgb(image)
         poly = self._check_polygon(polygon)
         fx = self._check_fixed(fixed, len(poly))
         if self.segmenter is not None:
-            return self._refine_mask(image, box, poly, fx, t0)
+            return self._refine_mask(image, box, poly, fx, t0, live)
         feats, m, _ = self._features(image, box)
         if not fx:
             return poly
@@ -379,6 +383,7 @@ class PolygonPredictor:
         poly: np.ndarray,
         fx: dict[int, tuple[float, float]],
         t0: float,
+        live: bool = False,
     ) -> np.ndarray:
         assert self.segmenter is not None
         if not fx:
@@ -391,11 +396,11 @@ class PolygonPredictor:
         b = geo.validate_box(box, image.shape)
         # the box must hold every fixed vertex
         xs, ys = [p[0] for p in boundary], [p[1] for p in boundary]
-        b = (min(b[0], *xs), min(b[1], *ys), max(b[2], *xs), max(b[3], *ys))
+        b = grow_box(b, xs, ys, LIVE_BOX_STEP if live else 0.0)
         s = self.segmenter.crop_size
         m = geo.crop_matrix(b, s, self.segmenter.context)
         prev = geo.polygon_to_mask(moved @ m[:, :2].T + m[:, 2], (s, s)).astype(np.float32)
-        res = self._segment(image, b, pos, neg, boundary, prev=prev, flip=self.drag_flip)
+        res = self._segment(image, b, pos, neg, boundary, prev=prev, flip=False if live else None)
         out, placed = insert_fixed(res.polygon, list(fx.values()))
         # keep the last fixed vertex at its index (a drag in progress keeps addressing the same vertex)
         anchor_i, anchor_xy = list(fx.items())[-1]
@@ -405,6 +410,32 @@ class PolygonPredictor:
         self.last_fixed = {(k + shift) % len(out): xy for k, xy in placed.items()}
         self.last_timings.update(refine_ms=(time.perf_counter() - t0) * 1e3)
         return out
+
+
+LIVE_BOX_STEP = 0.1  # a live drag outside the box grows it in steps of this fraction of its side
+
+
+def grow_box(
+    box: Sequence[float], xs: Sequence[float], ys: Sequence[float], step: float = 0.0
+) -> tuple[float, float, float, float]:
+    """`box` grown to hold the points (xs, ys). With `step` > 0 each side that must move goes out in whole
+    steps of `step` times the box's side, so the mouse moves of a drag past the box edge mostly see the
+    same box (and reuse its crop) instead of a new one per event."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    qx, qy = step * (x1 - x0), step * (y1 - y0)
+
+    def out(edge: float, beyond: float, q: float, sign: float) -> float:
+        d = (beyond - edge) * sign  # how far past the edge (outwards), if at all
+        if d <= 0:
+            return edge
+        return edge + sign * (math.ceil(d / q) * q if q > 0 else d)
+
+    return (
+        out(x0, min(xs, default=x0), qx, -1.0),
+        out(y0, min(ys, default=y0), qy, -1.0),
+        out(x1, max(xs, default=x1), qx, 1.0),
+        out(y1, max(ys, default=y1), qy, 1.0),
+    )
 
 
 def soft_drag(poly: np.ndarray, fixed: Mapping[int, tuple[float, float]], sigma: float) -> np.ndarray:
