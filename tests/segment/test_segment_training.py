@@ -70,3 +70,38 @@ def test_warm_start_copies_the_polygon_encoder():
     assert n >= 50
     w = net.encoder.stem[0].weight
     assert w.shape[1] == 7 and torch.all(w[:, 3:] == 0) and w[:, :3].abs().sum() > 0
+
+
+def test_composite_objects_are_one_object_of_labelled_parts(photos):
+    gen = CropGenerator([], photos, seed=5)
+    for _ in range(8):
+        alpha, labels = gen.composite(128)
+        assert alpha.shape == labels.shape and alpha.dtype == np.uint8
+        assert np.array_equal(labels > 0, alpha > 127)  # every object pixel belongs to exactly one part
+        assert len(np.unique(labels[labels > 0])) >= 2
+        _, _, stats, _ = cv2.connectedComponentsWithStats((alpha > 127).astype(np.uint8), connectivity=8)
+        assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.9 * (alpha > 127).sum()  # the parts touch
+
+
+def test_part_labels_split_the_mask_and_fill_parts_gives_each_its_own_texture(photos, monkeypatch):
+    gen = CropGenerator([], photos, seed=6)
+    hard = np.zeros((64, 64), bool)
+    hard[8:56, 4:60] = True
+    labels = gen.part_labels(hard, 3)
+    assert set(np.unique(labels[hard])) == {1, 2, 3} and not labels[~hard].any()
+    calls = iter([10.0, 120.0, 240.0])
+    monkeypatch.setattr(gen, "_fill", lambda *a: np.full((64, 64, 3), next(calls), np.float32))
+    fill = gen.fill_parts(None, None, np.zeros((64, 64, 3), np.uint8), labels)
+    for k, v in zip((1, 2, 3), (10.0, 120.0, 240.0), strict=True):
+        core = cv2.erode((labels == k).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        assert core.any() and np.allclose(fill[core], v, atol=0.5)
+
+
+def test_multi_part_targets_keep_the_model_inputs(photos):
+    """Resume compatibility: the same crop size, dtype and mask whatever the part mix."""
+    gen = CropGenerator([], photos, seed=7)
+    gen.composite_p, gen.parts_p = 0.5, 1.0
+    for _ in range(6):
+        crop, mask = gen.sample()
+        assert crop.shape == (CROP, CROP, 3) and crop.dtype == np.uint8
+        assert mask.shape == (CROP, CROP) and mask.dtype == bool and 0.02 < mask.mean() < 0.95
