@@ -109,7 +109,11 @@ def test_box_to_polygon_label_vertex_drag_undo_save_reopen_next_back(window: Mai
     real_refine = pred.refine
     monkeypatch.setattr(pred, "refine",
                         lambda *a, live=False: (lives.append(live), real_refine(*a, live=live))[1])
+    rows: list[int] = []
+    ctl.status_changed.connect(rows.append)
     drag(window, [(vx, vy), (vx + 4, vy - 3), (vx + 8, vy - 6), target])
+    ctl.status_changed.disconnect(rows.append)
+    assert len(rows) <= 1  # the file list row is refreshed once per drag, not per mouse move
     # one model pass per mouse move, the flip-averaged refine once at the release
     assert lives and lives[-1] is False and all(lives[:-1]) and len(lives) >= 2
     moved = lay.shapes[0].array()

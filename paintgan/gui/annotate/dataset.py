@@ -67,6 +67,10 @@ class DatasetController(QObject):
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintgan-annotate-save")
         self._save_future: Future[Any] | None = None
         self._save_done.connect(self._on_save_done)  # queued: emitted on the save thread
+        # (image, layer, shape count) the file list last showed as "edited": a drag's many edits then
+        # refresh its row once, not per mouse move; any other status signal forgets it
+        self._edited_row: tuple[int, int, int] | None = None
+        self.status_changed.connect(self._forget_edited_row)
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
         self.last_show_ms = 0.0
@@ -183,8 +187,14 @@ class DatasetController(QObject):
         if layer is None or self.index is None or layer.generation == self._saved_generation:
             return
         self.dataset.mark_edited(self.index)
-        self.status_changed.emit(self.index)
+        row = (self.index, id(layer), len(layer))
+        if row != self._edited_row:
+            self.status_changed.emit(self.index)
+            self._edited_row = row
         self._timer.start()
+
+    def _forget_edited_row(self, _index: int) -> None:
+        self._edited_row = None
 
     def dirty(self) -> bool:
         layer = self.item.layer if self.item is not None else None
