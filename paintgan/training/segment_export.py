@@ -32,8 +32,9 @@ LICENSE = (
 DATA_SOURCE = (
     "synthetic crops made while training (paintgan.training.segment_data): silhouettes (openclipart-png "
     "alpha, train split by file-name hash; random blobs; stroke shapes; Hershey letters) filled with "
-    "regions of Debian plasma-workspace-wallpapers (train split by folder hash), soft edges, shadows, "
-    "distractors, occluders, blur, noise, JPEG; tuxpaint-stamps never used"
+    "regions of Debian plasma-workspace-wallpapers (train split by folder hash), some filled part by part "
+    "or built from parts (trees, buildings on plates), soft edges, shadows, distractors, occluders, blur, "
+    "noise, JPEG; tuxpaint-stamps never used"
 )
 
 
@@ -120,7 +121,9 @@ def write_manifest(
         "license": LICENSE,
         "data_source": DATA_SOURCE,
         "training_command": "nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment "
-        "--threads 2 --batch 12 (warm start: models/polygon/encoder.onnx), then "
+        "--threads 2 --batch 12 (resumes checkpoints/segment/last.pt; without one it warm-starts the whole "
+        "model from the shipped models/segment/mask.onnx, batch norms unfolded and calibrated; the first run "
+        "warm-started the encoder from models/polygon/encoder.onnx), then "
         "python -m paintgan.training.segment_export --ckpt checkpoints/segment/best.pt --out models/segment",
         "evaluation": {
             "export": {
