@@ -1,7 +1,8 @@
 """Interactive colorization network (line art or grayscale + sparse colour hints), training and export.
 
     python -m paintgan.training.colorizer train --data /work/data/openclipart --out runs/colorize \
-        [--steps N] [--batch B] [--size S] [--resume] [--init-onnx models/colorize/model.onnx] [--threads 1]
+        [--steps N] [--batch B] [--size S] [--resume] [--init-onnx models/colorize/model.onnx] [--threads 1] \
+        [--p-region-hints 0.5 --region-loss 1.0]  # reference protocol: region hints + per-region flat loss
     python -m paintgan.training.colorizer export --ckpt runs/colorize/last.pt --out models/colorize
 
 One network serves both modes (``mode`` input: 0 = grayscale, 1 = line art).  Inputs (ONNX names):
@@ -155,7 +156,12 @@ def colorize_loss(
     class_weights: torch.Tensor | None,
     ce_weight: float = 0.05,
     beta: float = 0.02,
+    region_weight: float = 0.0,
+    hinted_weight: float = 0.2,
 ) -> tuple[torch.Tensor, dict[str, float]]:
+    """Per-pixel smooth-L1 on normalised Lab + ``ce_weight`` x cross-entropy of the ab distribution; with
+    ``region_weight`` > 0 and batch ``labels`` (region-hinted line-art samples), plus the per-region flat
+    loss of the reference protocol (`region_hints.region_flat_loss`, hinted regions x ``hinted_weight``)."""
     target = batch["target"]
     lineart = batch["mode"].reshape(-1, 1, 1, 1)
     per = F.smooth_l1_loss(color, target, beta=beta, reduction="none")  # (B, 3, H, W)
@@ -164,7 +170,16 @@ def colorize_loss(
     l_color = (per * w).sum() / (w.sum() * per.shape[2] * per.shape[3])
     l_ce = F.cross_entropy(dist, batch["bins"], weight=class_weights)
     loss = l_color + ce_weight * l_ce
-    return loss, {"loss": float(loss.detach()), "color": float(l_color.detach()), "ce": float(l_ce.detach())}
+    parts = {"color": float(l_color.detach()), "ce": float(l_ce.detach())}
+    if region_weight > 0 and "labels" in batch:
+        from .region_hints import region_flat_loss
+
+        l_region = region_flat_loss(
+            color, target, batch["labels"], batch["region_hinted"], hinted_weight, beta
+        )
+        loss = loss + region_weight * l_region
+        parts["region"] = float(l_region.detach())
+    return loss, {"loss": float(loss.detach()), **parts}
 
 
 def psnr_rgb(color: torch.Tensor, batch: dict[str, torch.Tensor]) -> list[float]:
@@ -280,7 +295,12 @@ def train(a: argparse.Namespace) -> dict:
         cw = torch.from_numpy(rebalance_weights(np.load(prior_path))).to(dev)
 
     ds = ColorizeDataset(
-        a.data, "train", size=a.size, p_lineart=a.p_lineart, seed=a.seed * 1000 + rank + 7919 * step
+        a.data,
+        "train",
+        size=a.size,
+        p_lineart=a.p_lineart,
+        seed=a.seed * 1000 + rank + 7919 * step,
+        p_region_hints=a.p_region_hints,
     )
     val = ColorizeDataset(a.data, "val", size=a.val_size, p_lineart=0.5, fixed=True, seed=12345)
     n_val = min(len(val), a.val_samples)
@@ -362,7 +382,15 @@ def train(a: argparse.Namespace) -> dict:
         color, dist_logits = net(
             batch["image"], batch["hint"], batch["mask"], batch["mode"], batch["palette"]
         )
-        loss, parts = colorize_loss(color, dist_logits, batch, cw, ce_weight=a.ce_weight)
+        loss, parts = colorize_loss(
+            color,
+            dist_logits,
+            batch,
+            cw,
+            ce_weight=a.ce_weight,
+            region_weight=a.region_loss,
+            hinted_weight=a.region_hinted_weight,
+        )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -478,6 +506,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--ema", type=float, default=0.998)
     t.add_argument("--ce-weight", type=float, default=0.05)
     t.add_argument("--p-lineart", type=float, default=0.5)
+    t.add_argument(
+        "--p-region-hints",
+        type=float,
+        default=0.0,
+        help="share of line-art samples hinted as the reference protocol (one hint in 50-97%% of regions)",
+    )
+    t.add_argument(
+        "--region-loss",
+        type=float,
+        default=0.0,
+        help="weight of the per-region flat loss (region-hinted samples)",
+    )
+    t.add_argument(
+        "--region-hinted-weight", type=float, default=0.2, help="region loss weight of hinted regions"
+    )
     t.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)))
     t.add_argument("--resume", action="store_true")
     t.add_argument("--init-onnx", default=None)

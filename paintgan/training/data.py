@@ -216,6 +216,12 @@ class ColorizeDataset:
     mode (1,), palette (Q,), target (3, S, S) normalised Lab, bins (S/4, S/4) int64 ab-bin indices.
 
     ``fixed=True`` gives deterministic samples per index (validation): centre crop, seeded hints.
+
+    ``p_region_hints`` > 0: that share of the line-art samples gets the reference protocol's hints instead
+    (one point hint in 50-97 % of the line-enclosed regions, see `region_hints.simulate_region_hints`, no
+    palette), and every item also has ``labels`` (S, S) int32 (region ids on paper pixels, 0 elsewhere and
+    on samples without region hints) and ``region_hinted`` (S, S) float32 (1 on hinted regions), for
+    `region_hints.region_flat_loss`.
     """
 
     def __init__(
@@ -227,6 +233,7 @@ class ColorizeDataset:
         fixed: bool = False,
         seed: int = 0,
         min_scale: float = 0.5,
+        p_region_hints: float = 0.0,
     ) -> None:
         self.root = Path(root)
         self.images = np.load(self.root / f"{split}.npy", mmap_mode="r")
@@ -235,6 +242,7 @@ class ColorizeDataset:
         self.fixed = fixed
         self.seed = seed
         self.min_scale = min_scale
+        self.p_region_hints = p_region_hints
         self.epoch = 0
         self._rng = np.random.default_rng(seed)
 
@@ -270,10 +278,24 @@ class ColorizeDataset:
             image = random_lineart(rgb, rng, lab=lab)
         else:
             image = nlab[..., 0]
-        hint, mask, palette = simulate_hints(nlab, rng, boundary=boundary)
+        extra: dict[str, np.ndarray] = {}
+        if self.p_region_hints > 0:
+            labels = np.zeros((self.size, self.size), np.int32)
+            hinted = np.zeros((self.size, self.size), np.float32)
+            if lineart and rng.random() < self.p_region_hints:
+                from .region_hints import simulate_region_hints
+
+                hint, mask, labels, hinted = simulate_region_hints(rgb8, image, rng)
+                palette = np.zeros(num_ab_bins(), np.float32)
+            else:
+                hint, mask, palette = simulate_hints(nlab, rng, boundary=boundary)
+            extra = {"labels": labels, "region_hinted": hinted}
+        else:
+            hint, mask, palette = simulate_hints(nlab, rng, boundary=boundary)
         s4 = self.size // 4
         ab4 = cv2.resize(lab[..., 1:], (s4, s4), interpolation=cv2.INTER_AREA)
         return {
+            **extra,
             "image": image[None].astype(np.float32),
             "hint": hint,
             "mask": mask,
