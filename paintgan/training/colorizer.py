@@ -304,6 +304,12 @@ def train(a: argparse.Namespace) -> dict:
     )
     val = ColorizeDataset(a.data, "val", size=a.val_size, p_lineart=0.5, fixed=True, seed=12345)
     n_val = min(len(val), a.val_samples)
+    # the reference protocol's inputs on the same val images: every sample line art with region hints
+    val_region = None
+    if a.p_region_hints > 0:
+        val_region = ColorizeDataset(
+            a.data, "val", size=a.val_size, p_lineart=1.0, fixed=True, seed=12345, p_region_hints=1.0
+        )
 
     def worker_init(_wid: int) -> None:
         info = torch.utils.data.get_worker_info()
@@ -358,6 +364,19 @@ def train(a: argparse.Namespace) -> dict:
                     ps["lineart" if m > 0.5 else "gray"].append(p)
         res = {k: float(np.mean(v)) for k, v in ps.items() if v}
         res["all"] = float(np.mean(ps["gray"] + ps["lineart"]))
+        if val_region is not None:  # PSNR and flat loss with region hints (not part of "all")
+            from .region_hints import region_flat_loss
+
+            pr, lr = [], []
+            with torch.no_grad():
+                for i0 in range(0, n_val, 16):
+                    items = [val_region[i] for i in range(i0, min(n_val, i0 + 16))]
+                    b = {k: v.to(dev) for k, v in collate(items).items()}
+                    color, _ = ema(b["image"], b["hint"], b["mask"], b["mode"], b["palette"])
+                    pr += psnr_rgb(color, b)
+                    lr.append(float(region_flat_loss(color, b["target"], b["labels"], b["region_hinted"])))
+            res["lineart_region"] = float(np.mean(pr))
+            res["region_loss"] = float(np.mean(lr))
         return res
 
     logf = open(out / "log.jsonl", "a") if main_proc else None  # noqa: SIM115

@@ -150,7 +150,7 @@ def test_train_with_region_hints_and_loss_resumes(tmp_path):
     data = _tiny_data(tmp_path)
     out = tmp_path / "run"
     common = ["--data", str(data), "--out", str(out), "--batch", "2", "--size", "32", "--val-size", "32"]
-    common += ["--widths", "4,8,8,8,8", "--threads", "1", "--log-every", "1", "--val-every", "100"]
+    common += ["--widths", "4,8,8,8,8", "--threads", "1", "--log-every", "1", "--val-every", "2"]
     common += ["--warmup", "1", "--p-lineart", "1.0", "--p-region-hints", "1.0", "--region-loss", "1.0"]
     assert main(["train", *common, "--steps", "2"]) == 0
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 2
@@ -160,3 +160,5 @@ def test_train_with_region_hints_and_loss_resumes(tmp_path):
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "loss" in r]
     assert len(steps) == 3 and all(np.isfinite(r["region"]) and r["region"] >= 0 for r in steps)
+    vals = [r["val_psnr"] for r in log if "val_psnr" in r]
+    assert vals and all(np.isfinite(v["lineart_region"]) and v["region_loss"] >= 0 for v in vals)
