@@ -5,8 +5,9 @@ training.
 
 The colorizer trained on openclipart; these pages come from Debian game-art packages instead
 (`apt-get install -y hedgewars-data tuxmath-data frozen-bubble-data fillets-ng-data caveexpress-data`):
-coloured cartoon cut-outs (props, characters, plants, forts). `tuxpaint-stamps` and openclipart are never
-used. With those five packages 55 pages pass the filters (52 hedgewars, GPL-2 / GFDL-1.3).
+coloured cartoon cut-outs (props, characters, plants, forts). Openclipart and the packages reserved for
+the project's hidden held-out evaluation are never used. With those five packages 55 pages pass the
+filters (52 hedgewars, GPL-2 / GFDL-1.3).
 
 Selection (deterministic, no hand-picked list):
 

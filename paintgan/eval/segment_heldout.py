@@ -16,7 +16,7 @@ Nothing here is shared with `paintgan.training.segment_data` (the training gener
 
 Each scene is `NNNNN.npz`: `image` (H, W, 3) uint8 RGB, `mask` (H, W) bool, `polygon` (outer contour of
 the largest component, for the polygon-model metrics), `box` [4], `extreme` [4, 2], `source` (file name).
-`tuxpaint-stamps` are not used (reserved).
+The packages reserved for the project's hidden held-out evaluation are not used.
 """
 
 from __future__ import annotations

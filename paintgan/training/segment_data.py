@@ -17,7 +17,7 @@ Each sample is made directly at crop scale (cheap enough to generate while train
 * the canvas is warped to the model crop of the visible part's box (jittered like a hand-drawn box),
   then blur, noise and JPEG artefacts.
 
-`tuxpaint-stamps` are never read here: they are reserved for held-out evaluation.
+The packages reserved for the held-out evaluation are never read here.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ DATA_SOURCE = (
     "alpha, train split by file-name hash; random blobs; stroke shapes; Hershey letters) filled with "
     "regions of Debian plasma-workspace-wallpapers (train split by folder hash), some filled part by part "
     "or built from parts (trees, buildings on plates), soft edges, shadows, distractors, occluders, blur, "
-    "noise, JPEG; tuxpaint-stamps never used"
+    "noise, JPEG; the packages reserved for held-out evaluation are never used"
 )
 
 
