@@ -4,9 +4,7 @@ one undoable step, clearable, off with the setting; a document without a file re
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import cv2
 import numpy as np
@@ -21,20 +19,9 @@ from paintgan.gui.colorize.setup import colorize_source, make_colorize_stack
 from paintgan.gui.main_window import MainWindow
 from paintgan.gui.session import DocumentSession
 from paintgan.io.colour_memory import FOLDER, INDEX_NAME
+from tests.gui.colorize_models import colorize_helpers
 
-TESTS = Path(__file__).resolve().parents[1]
-
-
-def _helpers() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_colorize_helpers_mem",
-                                                  TESTS / "colorize" / "colorize_helpers.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-H = _helpers()
+H = colorize_helpers()
 PARTS = ("head", "body", "arm", "legs")
 
 

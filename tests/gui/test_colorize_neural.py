@@ -3,8 +3,6 @@ $PAINTGAN_MODEL_PATH, and the Qt inference bridge."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,28 +14,15 @@ from user_dirs import isolated_user_dirs
 
 from paintgan.gui.inference_bridge import InferenceBridge
 from paintgan.gui.main_window import MainWindow
+from tests.gui.colorize_models import colorize_helpers
 from tests.gui.helpers import click
 from tests.gui.test_colorize_flat import RED, RINGS, colorize_window
-
-TESTS = Path(__file__).resolve().parents[1]
-
-
-def _make_model(root: Path) -> None:
-    """The engine engineer's tiny colorize model (tests/colorize), loaded by path."""
-    sys.path.insert(0, str(TESTS))  # for `helpers_onnx`
-    sys.path.insert(0, str(TESTS / "colorize"))
-    helpers = TESTS / "colorize" / "colorize_helpers.py"
-    spec = importlib.util.spec_from_file_location("_colorize_helpers", helpers)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.make_colorize_model(root)
 
 
 @pytest.fixture(scope="module")
 def _models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("models")
-    _make_model(root)
+    colorize_helpers().make_colorize_model(root)
     return root
 
 

@@ -6,11 +6,8 @@ hat the reference lacks."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import cv2
 import numpy as np
@@ -26,24 +23,13 @@ from paintgan.core.layers import RasterLayer
 from paintgan.gui.colorize.setup import make_colorize_stack
 from paintgan.gui.main_window import MainWindow
 from paintgan.gui.session import DocumentSession
+from tests.gui.colorize_models import colorize_helpers
 from tests.gui.helpers import drag
 
-TESTS = Path(__file__).resolve().parents[1]
 GREEN = (20, 200, 20)
 
 
-def _helpers() -> ModuleType:
-    """tests/colorize/colorize_helpers.py (the tiny model and the drawn character), loaded by path."""
-    sys.path.insert(0, str(TESTS))  # for `helpers_onnx`
-    spec = importlib.util.spec_from_file_location("_colorize_helpers_ref",
-                                                  TESTS / "colorize" / "colorize_helpers.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-H = _helpers()
+H = colorize_helpers()
 
 
 @pytest.fixture(scope="module")
