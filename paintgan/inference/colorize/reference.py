@@ -204,11 +204,17 @@ def _fit_affine(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> np.ndarray |
     return M
 
 
-def _match_one(page: RegionSet, ref: RegionSet, mirror: bool, whole: bool = False
+def _same_colour(colors: np.ndarray) -> np.ndarray:
+    """(n, n) float64 0/1: reference regions whose colours are within `SAME_COLOUR_DE` of each other."""
+    lab = C.rgb_to_lab(colors.astype(np.float32) / 255.0).astype(np.float64)
+    return (np.linalg.norm(lab[:, None] - lab[None], axis=2) < SAME_COLOUR_DE).astype(np.float64)
+
+
+def _match_one(page: RegionSet, ref: RegionSet, same: np.ndarray, mirror: bool, whole: bool = False
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Match the page against one reference in one orientation, positions in each region's figure
-    (or, `whole`, in the whole drawing) -> (best ref index (n_t,), colour probability (n_t,), best cost
-    (n_t,), weighted total cost)."""
+    """Match the page against one reference (`same`: `_same_colour` of its colours) in one orientation,
+    positions in each region's figure (or, `whole`, in the whole drawing) -> (best ref index (n_t,), colour
+    probability (n_t,), best cost (n_t,), weighted total cost)."""
     t, r = page.features.astype(np.float64), ref.features.astype(np.float64)
     if whole and page.whole is not None and ref.whole is not None:
         t, r = t.copy(), r.copy()
@@ -221,9 +227,6 @@ def _match_one(page: RegionSet, ref: RegionSet, mirror: bool, whole: bool = Fals
         pos = t[:, :2].copy()
         if mirror:
             pos[:, 0] = 1.0 - pos[:, 0]
-    assert ref.colors is not None
-    lab = C.rgb_to_lab(ref.colors.astype(np.float32) / 255.0).astype(np.float64)
-    same = (np.linalg.norm(lab[:, None] - lab[None], axis=2) < SAME_COLOUR_DE).astype(np.float64)
     weight = np.sqrt(np.maximum(page.areas.astype(np.float64), 1e-6)) * (1.0 - 0.9 * t[:, 6])
     deg_t = None
     if page.adjacency is not None and ref.adjacency is not None:
@@ -285,15 +288,16 @@ def match_regions(page: RegionSet, references: Sequence[RegionSet], min_confiden
             mirrored.append(False)
             continue
         votes = 0.0
+        same = _same_colour(ref.colors)
+        # hypotheses: as drawn or mirrored; positions in the figure or in the whole drawing (a figure
+        # found on one side only, a drawing cut differently, is compared as a whole)
+        has_whole = page.whole is not None and ref.whole is not None
+        wholes = (False, True) if several and has_whole else (has_whole,)
         for idx in groups:  # each figure of the page is aligned to the reference on its own
             part = _subset(page, idx)
             both = page.has_positions and ref.has_positions and len(idx) >= MIN_FIGURE_REGIONS
-            # hypotheses: as drawn or mirrored; positions in the figure or in the whole drawing (a figure
-            # found on one side only, a drawing cut differently, is compared as a whole)
-            wholes = (False, True) if several and page.whole is not None and ref.whole is not None else \
-                (page.whole is not None and ref.whole is not None,)
             hyps = [(m, wh) for m in ((False, True) if both else (False,)) for wh in wholes]
-            tries = [_match_one(part, ref, m, wh) for m, wh in hyps]
+            tries = [_match_one(part, ref, same, m, wh) for m, wh in hyps]
             pick = int(np.argmin([tr[3] for tr in tries]))
             votes += float(part.areas.sum()) * (1 if hyps[pick][0] else -1) * both
             best, pc, best_cost, _ = tries[pick]
