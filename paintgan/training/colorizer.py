@@ -158,6 +158,7 @@ def colorize_loss(
     beta: float = 0.02,
     region_weight: float = 0.0,
     hinted_weight: float = 0.2,
+    region_beta: float | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Per-pixel smooth-L1 on normalised Lab + ``ce_weight`` x cross-entropy of the ab distribution; with
     ``region_weight`` > 0 and batch ``labels`` (region-hinted line-art samples), plus the per-region flat
@@ -175,7 +176,12 @@ def colorize_loss(
         from .region_hints import region_flat_loss
 
         l_region = region_flat_loss(
-            color, target, batch["labels"], batch["region_hinted"], hinted_weight, beta
+            color,
+            target,
+            batch["labels"],
+            batch["region_hinted"],
+            hinted_weight,
+            beta if region_beta is None else region_beta,
         )
         loss = loss + region_weight * l_region
         parts["region"] = float(l_region.detach())
@@ -301,6 +307,7 @@ def train(a: argparse.Namespace) -> dict:
         p_lineart=a.p_lineart,
         seed=a.seed * 1000 + rank + 7919 * step,
         p_region_hints=a.p_region_hints,
+        region_labels_all=a.region_all,
     )
     val = ColorizeDataset(a.data, "val", size=a.val_size, p_lineart=0.5, fixed=True, seed=12345)
     n_val = min(len(val), a.val_samples)
@@ -409,6 +416,7 @@ def train(a: argparse.Namespace) -> dict:
             ce_weight=a.ce_weight,
             region_weight=a.region_loss,
             hinted_weight=a.region_hinted_weight,
+            region_beta=a.region_beta,
         )
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -539,6 +547,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument(
         "--region-hinted-weight", type=float, default=0.2, help="region loss weight of hinted regions"
+    )
+    t.add_argument(
+        "--region-all",
+        action="store_true",
+        help="region labels on every line-art sample: the flat loss also trains unhinted regions of "
+        "samples with Zhang-style hints or none",
+    )
+    t.add_argument(
+        "--region-beta",
+        type=float,
+        default=None,
+        help="smooth-L1 beta of the region loss (default: the pixel loss's 0.02; large = squared error, "
+        "what PSNR measures)",
     )
     t.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)))
     t.add_argument("--resume", action="store_true")

@@ -221,7 +221,9 @@ class ColorizeDataset:
     (one point hint in 50-97 % of the line-enclosed regions, see `region_hints.simulate_region_hints`, no
     palette), and every item also has ``labels`` (S, S) int32 (region ids on paper pixels, 0 elsewhere and
     on samples without region hints) and ``region_hinted`` (S, S) float32 (1 on hinted regions), for
-    `region_hints.region_flat_loss`.
+    `region_hints.region_flat_loss`.  ``region_labels_all``: the line-art samples with Zhang-style hints
+    (or none) get their region labels too (`region_hints.region_labels`), so that the flat loss also
+    trains the unhinted regions of ordinary samples, the no-hint page included.
     """
 
     def __init__(
@@ -234,6 +236,7 @@ class ColorizeDataset:
         seed: int = 0,
         min_scale: float = 0.5,
         p_region_hints: float = 0.0,
+        region_labels_all: bool = False,
     ) -> None:
         self.root = Path(root)
         self.images = np.load(self.root / f"{split}.npy", mmap_mode="r")
@@ -243,6 +246,7 @@ class ColorizeDataset:
         self.seed = seed
         self.min_scale = min_scale
         self.p_region_hints = p_region_hints
+        self.region_labels_all = region_labels_all
         self.epoch = 0
         self._rng = np.random.default_rng(seed)
 
@@ -279,7 +283,7 @@ class ColorizeDataset:
         else:
             image = nlab[..., 0]
         extra: dict[str, np.ndarray] = {}
-        if self.p_region_hints > 0:
+        if self.p_region_hints > 0 or self.region_labels_all:
             labels = np.zeros((self.size, self.size), np.int32)
             hinted = np.zeros((self.size, self.size), np.float32)
             if lineart and rng.random() < self.p_region_hints:
@@ -289,6 +293,10 @@ class ColorizeDataset:
                 palette = np.zeros(num_ab_bins(), np.float32)
             else:
                 hint, mask, palette = simulate_hints(nlab, rng, boundary=boundary)
+                if lineart and self.region_labels_all:
+                    from .region_hints import region_labels
+
+                    labels, hinted = region_labels(image, mask)
             extra = {"labels": labels, "region_hinted": hinted}
         else:
             hint, mask, palette = simulate_hints(nlab, rng, boundary=boundary)

@@ -102,6 +102,22 @@ def simulate_region_hints(
     return hint.transpose(2, 0, 1).copy(), mask[None], labels, hinted
 
 
+def region_labels(lineart: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Region labels of a sample with any other hints (Zhang-style or none), so that the per-region flat
+    loss also trains the regions nobody hinted on ordinary samples: ``lineart`` (H, W) float [0, 1]
+    (1 = paper), ``mask`` (1, H, W) or (H, W) hint mask -> (labels (H, W) int32, ids on paper pixels and 0 on
+    ink, as :func:`simulate_region_hints`; hinted (H, W) float32, 1 on regions that hold a hint pixel)."""
+    ink = ink_mask(lineart.astype(np.float32))
+    labels, n = segment_regions(ink, gap_radius=REGION_GAP_RADIUS)
+    touched = np.zeros(n + 1, np.float32)
+    m = np.asarray(mask).reshape(labels.shape) > 0
+    touched[np.unique(labels[m])] = 1.0
+    touched[0] = 0.0
+    hinted = touched[labels]
+    labels = np.where(~ink, labels, 0).astype(np.int32)
+    return labels, hinted
+
+
 def region_flat_loss(
     color: torch.Tensor,
     target: torch.Tensor,

@@ -162,3 +162,41 @@ def test_train_with_region_hints_and_loss_resumes(tmp_path):
     assert len(steps) == 3 and all(np.isfinite(r["region"]) and r["region"] >= 0 for r in steps)
     vals = [r["val_psnr"] for r in log if "val_psnr" in r]
     assert vals and all(np.isfinite(v["lineart_region"]) and v["region_loss"] >= 0 for v in vals)
+
+
+def test_region_labels_marks_regions_that_hold_a_hint() -> None:
+    from paintgan.training.region_hints import region_labels
+
+    art = np.ones((40, 40), np.float32)
+    art[:, 19:21] = 0.0  # a vertical line: two regions
+    mask = np.zeros((1, 40, 40), np.float32)
+    mask[0, 10, 5] = 1.0  # a hint in the left region only
+    labels, hinted = region_labels(art, mask)
+    assert labels[:, 19:21].max() == 0  # ink is ignored
+    left, right = labels[10, 5], labels[10, 30]
+    assert left > 0 and right > 0 and left != right
+    assert hinted[labels == left].min() == 1.0
+    assert hinted[labels == right].max() == 0.0
+
+
+def test_dataset_region_labels_all_labels_zhang_samples(tmp_path):
+    from paintgan.training.colorizer import main
+    from paintgan.training.data import ColorizeDataset
+
+    data = _tiny_data(tmp_path)
+    ds = ColorizeDataset(data, "train", size=32, p_lineart=1.0, region_labels_all=True, seed=3, fixed=True)
+    items = [ds[i] for i in range(len(ds))]
+    assert all(it["labels"].max() >= 1 for it in items)  # Zhang-style (or no) hints, regions labelled
+    for it in items:  # a region is "hinted" exactly when one of its pixels holds a hint
+        held = np.unique(it["labels"][(it["mask"][0] > 0) & (it["labels"] > 0)])
+        assert set(np.unique(it["labels"][it["region_hinted"] > 0])) <= set(held) | {0}
+    gray = ColorizeDataset(data, "train", size=32, p_lineart=0.0, region_labels_all=True, seed=3, fixed=True)
+    assert gray[0]["labels"].max() == 0  # gray samples keep the per-pixel loss only
+    out = tmp_path / "run"
+    args = ["train", "--data", str(data), "--out", str(out), "--batch", "2", "--size", "32"]
+    args += ["--val-size", "32", "--widths", "4,8,8,8,8", "--threads", "1"]
+    args += ["--warmup", "1", "--steps", "2", "--log-every", "1"]
+    args += ["--p-lineart", "1.0", "--region-all", "--region-loss", "0.5", "--region-beta", "0.1"]
+    assert main(args) == 0
+    log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["region"] > 0 for r in log if "loss" in r] == [True, True]
