@@ -23,6 +23,7 @@ A broken memory file is reported once in the status bar and used as empty (never
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -212,6 +213,10 @@ class ChapterMemoryController(ModelController):
         px.setflags(write=False)
         version = self._versions.setdefault(src.id, 0)
         self._pixels[src.id] = (version, px)
+        # the memory's files load on a thread of their own meanwhile (the suggestion needs both)
+        path = self.session.path
+        threading.Thread(target=self.memories.get, args=(path,), name="paintgan-memory-load",
+                         daemon=True).start()
         return self._post("analyse", src.id, self._analysed, (self._epoch, src.id, version), px, "auto")
 
     def _analysed(self, key: tuple[int, str, int], pixels: np.ndarray, kind: str) -> Any:
