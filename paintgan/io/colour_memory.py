@@ -54,6 +54,7 @@ import numpy as np
 from paintgan import limits
 from paintgan.errors import PaintGANError, SaveError
 from paintgan.io.atomic import atomic_write, os_error_reason
+from paintgan.io.bounded import ReadRefused, read_bounded
 from paintgan.io.jsonfile import read_json_object
 
 FOLDER = ".paintgan"
@@ -367,20 +368,14 @@ def _read_arrays(path: Path, sha: str, rows: int, dims: int, max_bytes: int) -> 
     """The (rows, dims) float32 features in `path`, checked against the index before allocating."""
     where = f"{path.name} ({path.parent})"
     try:
-        st = path.lstat()
-        if not stat.S_ISREG(st.st_mode):
-            raise ColourMemoryError(f"{where}: not a regular file")
-        if st.st_size > max_bytes:
-            raise ColourMemoryError(f"{where}: larger than the limit COLOUR_MEMORY_BYTES "
-                                    f"({max_bytes:,} bytes)")
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise ColourMemoryError(f"{where}: missing (the index names it)") from None
-    except OSError as exc:
-        raise ColourMemoryError(f"{where}: cannot read ({os_error_reason(exc)})") from None
-    if len(data) > max_bytes:
-        raise ColourMemoryError(f"{where}: larger than the limit COLOUR_MEMORY_BYTES")
+        data = read_bounded(path, max_bytes, follow_symlinks=False)
+    except ReadRefused as r:
+        reason = {
+            "not-regular": "not a regular file",
+            "too-large": f"larger than the limit COLOUR_MEMORY_BYTES ({max_bytes:,} bytes)",
+            "missing": "missing (the index names it)",
+        }.get(r.kind, f"cannot read ({r.detail})")
+        raise ColourMemoryError(f"{where}: {reason}") from None
     if hashlib.sha256(data).hexdigest() != sha:
         raise ColourMemoryError(f"{where}: its sha256 does not match the index (written by an interrupted "
                                 "save or changed by hand)")

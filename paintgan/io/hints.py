@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from paintgan import limits
@@ -21,6 +20,7 @@ from paintgan.core.hints import (
     parse_hints,
 )
 from paintgan.errors import FormatError
+from paintgan.io.bounded import ReadRefused, read_bounded
 
 __all__ = ["DEFAULT_RADIUS", "DEFAULT_WIDTH", "RGB", "VERSION", "Hints", "PointHint", "StrokeHint",
            "dump_hints", "hints_from_data", "load_hints", "parse_hints", "save_hints"]
@@ -30,19 +30,13 @@ def load_hints(path: str | os.PathLike[str]) -> Hints:
     """Read a hints sidecar: a regular file only (a FIFO or a device would hang or stream forever), at most
     the JSON_BYTES limit, then `parse_hints` (FormatError / LimitError naming the file and field)."""
     p = Path(path)
-    max_bytes = int(limits.limit("JSON_BYTES"))
     try:
-        st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise FormatError(f"{p}: not a regular file")
-        limits.check("JSON_BYTES", st.st_size, str(p), "the size of the hints file (bytes)")
-        with open(p, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise FormatError(f"{p}: no such hints file") from None
-    except OSError as exc:
-        raise FormatError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    limits.check("JSON_BYTES", len(data), str(p), "the size of the hints file (bytes)")
+        data = read_bounded(p, int(limits.limit("JSON_BYTES")))
+    except ReadRefused as r:
+        if r.kind == "too-large":
+            limits.check("JSON_BYTES", r.size, str(p), "the size of the hints file (bytes)")
+        reason = {"not-regular": "not a regular file", "missing": "no such hints file"}
+        raise FormatError(f"{p}: {reason.get(r.kind, f'cannot read: {r.detail}')}") from None
     return parse_hints(data, p.name)
 
 

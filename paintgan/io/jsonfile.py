@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from paintgan.errors import FormatError
-from paintgan.io.atomic import os_error_reason
+from paintgan.io.bounded import ReadRefused, read_bounded
 
 DEFAULT_MAX_BYTES = 64 << 20  # manifests, dissections, caches: kilobytes to a few megabytes
 DEFAULT_MAX_DEPTH = 64
@@ -90,19 +89,14 @@ def read_json_object(path: str | os.PathLike[str], *, what: str = "JSON file", f
         def fail(message: str, _kind: str) -> BaseException:
             return FormatError(f"{message} ({p})")
     try:
-        st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise fail(f"{what} is not a regular file", "unreadable")
-        if st.st_size > max_bytes:
-            raise fail(f"{what} is larger than {_size_text(max_bytes)}", "corrupt")
-        with open(p, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise fail(f"{what} missing", "unreadable") from None
-    except OSError as exc:
-        raise fail(f"cannot read {what} ({os_error_reason(exc)})", "unreadable") from None
-    if len(data) > max_bytes:  # grew after the size check
-        raise fail(f"{what} is larger than {_size_text(max_bytes)}", "corrupt")
+        data = read_bounded(p, max_bytes)
+    except ReadRefused as r:
+        message, kind = {
+            "not-regular": (f"{what} is not a regular file", "unreadable"),
+            "too-large": (f"{what} is larger than {_size_text(max_bytes)}", "corrupt"),
+            "missing": (f"{what} missing", "unreadable"),
+        }.get(r.kind, (f"cannot read {what} ({r.detail})", "unreadable"))
+        raise fail(message, kind) from None
     body = loads_json(data, what, fail, max_depth=max_depth, allow_nan=allow_nan)
     if not isinstance(body, dict):
         raise fail(f"the {what} must be an object, not {type(body).__name__}", "corrupt")
