@@ -79,3 +79,20 @@ def test_gradient_preview_while_dragging(window) -> None:  # type: ignore[no-unt
     assert left.red() > 200 and left.blue() < 60 and right.blue() > 200 and right.red() < 60
     assert layer.surface.is_empty()  # only a preview until the release
     window.tool.cancel()
+
+
+def test_escape_drops_a_shape_or_gradient_drag(window) -> None:  # type: ignore[no-untyped-def]
+    from tests.gui.helpers import move_pressed, press
+
+    layer = window.session.doc.active_layer
+    n = len(window.session.stack)
+    for name in ("shape", "gradient"):
+        window.set_tool(name)
+        tool = window.tool
+        press(window, 20, 20)
+        move_pressed(window, 120, 90)
+        assert tool.active and tool.preview_path() is not None
+        key(window, Qt.Key.Key_Escape)
+        assert not tool.active and tool.preview_path() is None
+        tool.release(120, 90)  # a release after Esc paints nothing
+    assert layer.surface.is_empty() and len(window.session.stack) == n

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import (
     QColor,
     QGradient,
@@ -19,22 +19,20 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
 
 from paintgan.brush.gradient import apply_gradient
 from paintgan.commands.paint import LayerLockedError
-from paintgan.gui.tools.base import Tool, paintable_layer
+from paintgan.gui.tools.base import paintable_layer
+from paintgan.gui.tools.two_point import TwoPointDragTool
 
 
-class GradientTool(Tool):
+class GradientTool(TwoPointDragTool):
     name = "gradient"
     label = "Gradient"
     shortcut = "L"
-    preview_changed = Signal()
 
     def __init__(self, *a: object, **kw: object) -> None:
-        super().__init__(*a, **kw)  # type: ignore[arg-type]
+        super().__init__(*a, **kw)
         self.kind = "linear"
         self.to = "background"  # or "transparent"
         self.opacity = 1.0
-        self._p0: tuple[float, float] | None = None
-        self._p1: tuple[float, float] | None = None
 
     def update_settings(self, **kw: object) -> None:
         for k, v in kw.items():
@@ -52,22 +50,8 @@ class GradientTool(Tool):
         with contextlib.suppress(TypeError, ValueError):
             self.opacity = min(1.0, max(0.01, float(values.get("opacity", self.opacity))))  # type: ignore[arg-type]
 
-    @property
-    def active(self) -> bool:
-        return self._p0 is not None
-
-    def press(self, x: float, y: float, pressure: float = 1.0) -> None:
-        self._p0 = self._p1 = (x, y)
-        self.preview_changed.emit()
-
-    def move(self, x: float, y: float, pressure: float = 1.0) -> None:
-        if self._p0 is not None:
-            self._p1 = (x, y)
-            self.preview_changed.emit()
-
     def release(self, x: float, y: float) -> None:
-        p0, self._p0, self._p1 = self._p0, None, None
-        self.preview_changed.emit()
+        p0 = self.end_drag()
         if p0 is None:
             return
         layer = paintable_layer(self.ctx)
@@ -84,17 +68,14 @@ class GradientTool(Tool):
         if cmd is not None:
             session.stack.push(cmd, done=True)
 
-    def cancel(self) -> None:
-        self._p0 = self._p1 = None
-        self.preview_changed.emit()
-
     def paint_preview(self, p: QPainter, view_t: QTransform) -> None:
         """The gradient drawn by Qt over the selection (or the page) while dragging: what the release
         will paint, at screen resolution (the real one is computed once, at pen-up)."""
-        if self._p0 is None or self._p1 is None:
+        drag = self.drag_points()
+        if drag is None:
             return
         doc = self.ctx.session().doc
-        a, b = QPointF(*self._p0), QPointF(*self._p1)
+        a, b = QPointF(*drag[0]), QPointF(*drag[1])
         if self.kind == "radial":
             grad: QGradient = QRadialGradient(a, max(QLineF(a, b).length(), 0.5))
         else:
@@ -117,10 +98,11 @@ class GradientTool(Tool):
         p.restore()
 
     def preview_path(self) -> QPainterPath | None:
-        if self._p0 is None or self._p1 is None:
+        drag = self.drag_points()
+        if drag is None:
             return None
         path = QPainterPath()
-        a, b = QPointF(*self._p0), QPointF(*self._p1)
+        a, b = QPointF(*drag[0]), QPointF(*drag[1])
         path.moveTo(a)
         path.lineTo(b)
         if self.kind == "radial":

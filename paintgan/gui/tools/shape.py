@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
 from paintgan.brush.engine import BrushSettings, StrokeEngine
 from paintgan.commands.paint import LayerLockedError
-from paintgan.gui.tools.base import Tool, paintable_layer
+from paintgan.gui.tools.base import paintable_layer
+from paintgan.gui.tools.two_point import TwoPointDragTool
 
 SHAPES = ("line", "rectangle", "ellipse")
 
@@ -30,18 +31,15 @@ def shape_points(shape: str, p0: tuple[float, float], p1: tuple[float, float]) -
             for i in range(n + 1)]
 
 
-class ShapeTool(Tool):
+class ShapeTool(TwoPointDragTool):
     name = "shape"
     label = "Line and shapes"
     shortcut = "Shift+L"
-    preview_changed = Signal()
 
     def __init__(self, *a: object, brush: Callable[[], BrushSettings] | None = None, **kw: object) -> None:
-        super().__init__(*a, **kw)  # type: ignore[arg-type]
+        super().__init__(*a, **kw)
         self.shape = "line"
         self.brush = brush or BrushSettings
-        self._p0: tuple[float, float] | None = None
-        self._p1: tuple[float, float] | None = None
 
     def update_settings(self, **kw: object) -> None:
         for k, v in kw.items():
@@ -55,22 +53,8 @@ class ShapeTool(Tool):
         if values.get("shape") in SHAPES:
             self.shape = str(values["shape"])
 
-    @property
-    def active(self) -> bool:
-        return self._p0 is not None
-
-    def press(self, x: float, y: float, pressure: float = 1.0) -> None:
-        self._p0 = self._p1 = (x, y)
-        self.preview_changed.emit()
-
-    def move(self, x: float, y: float, pressure: float = 1.0) -> None:
-        if self._p0 is not None:
-            self._p1 = (x, y)
-            self.preview_changed.emit()
-
     def release(self, x: float, y: float) -> None:
-        p0, self._p0, self._p1 = self._p0, None, None
-        self.preview_changed.emit()
+        p0 = self.end_drag()
         if p0 is None or (abs(x - p0[0]) < 1 and abs(y - p0[1]) < 1):
             return
         layer = paintable_layer(self.ctx)
@@ -91,15 +75,12 @@ class ShapeTool(Tool):
             self.ctx.session().stack.push(cmd, done=True)
             self.ctx.colors.note_used()
 
-    def cancel(self) -> None:
-        self._p0 = self._p1 = None
-        self.preview_changed.emit()
-
     def preview_path(self) -> QPainterPath | None:
-        if self._p0 is None or self._p1 is None:
+        drag = self.drag_points()
+        if drag is None:
             return None
         path = QPainterPath()
-        (x0, y0), (x1, y1) = self._p0, self._p1
+        (x0, y0), (x1, y1) = drag
         if self.shape == "line":
             path.moveTo(QPointF(x0, y0))
             path.lineTo(QPointF(x1, y1))
