@@ -10,7 +10,6 @@ box is repainted per frame.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import math
 from typing import TYPE_CHECKING
@@ -22,10 +21,10 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTran
 
 from paintgan.core import selection as sel
 from paintgan.core.document import Change
+from paintgan.gui.session import DocumentSession, SessionObserver
 
 if TYPE_CHECKING:
     from paintgan.gui.canvas import CanvasWidget
-    from paintgan.gui.session import DocumentSession
 
 ANTS_MS = 150
 DASH = 4.0
@@ -65,13 +64,12 @@ def detail_level(zoom: float) -> int:
     return max(0, math.floor(math.log2(1.0 / max(zoom, 1e-6))))
 
 
-class SelectionOverlay(QObject):
+class SelectionOverlay(SessionObserver, QObject):
     """Draws the selection's marching ants on a canvas (an entry of `canvas.overlays`)."""
 
     def __init__(self, canvas: CanvasWidget) -> None:
         super().__init__(canvas)
         self.canvas = canvas
-        self._session: DocumentSession | None = None
         self._paths: dict[int, QPainterPath] = {}  # document coordinates, per detail level
         self._mapped: tuple[tuple[float, ...], QPainterPath] | None = None
         self._offset = 0.0
@@ -84,11 +82,7 @@ class SelectionOverlay(QObject):
 
     # -- following the document ----------------------------------------------------------------------
     def follow(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self._session.document_changed.disconnect(self._on_change)
-        self._session = session
-        session.document_changed.connect(self._on_change)
+        self.observe(session)
         self._rebuild()
 
     def _on_change(self, change: Change) -> None:

@@ -6,7 +6,6 @@ bar when the active layer cannot be painted); the annotation tools are the annot
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,10 +14,10 @@ from PySide6.QtCore import QObject
 from paintgan.core import ganpaint_layer
 from paintgan.core.document import Change, Document
 from paintgan.gui.colorize.controller import target_layer as colorize_target
+from paintgan.gui.session import DocumentSession, SessionObserver
 
 if TYPE_CHECKING:
     from paintgan.gui.main_window import MainWindow
-    from paintgan.gui.session import DocumentSession
 
 #: tool name -> whether it applies to a document
 RULES: dict[str, Callable[[Document], bool]] = {
@@ -29,18 +28,13 @@ RULES: dict[str, Callable[[Document], bool]] = {
 }
 
 
-class ToolAvailability(QObject):
+class ToolAvailability(SessionObserver, QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self._session: DocumentSession | None = None
 
     def follow(self, session: DocumentSession) -> None:
-        if self._session is not None:
-            with contextlib.suppress(RuntimeError, TypeError):
-                self._session.document_changed.disconnect(self._on_change)
-        self._session = session
-        session.document_changed.connect(self._on_change)
+        self.observe(session)
         self.refresh()
 
     def _on_change(self, change: Change) -> None:
