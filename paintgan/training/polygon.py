@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paintgan.inference.segment import geometry as geo
+from paintgan.training.pyramid_encoder import WIDTHS, PyramidEncoder
 
 NUM_POINTS = geo.NUM_POINTS
 FEAT_CH = 64
@@ -55,46 +56,14 @@ MEAN, STD = 0.45, 0.25
 # ------------------------------------------------------------------------------------------- network
 
 
-def cbr(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(inplace=True),
-    )
-
-
-class Encoder(nn.Module):
+class Encoder(PyramidEncoder):
     """224x224 RGB in [0, 1] -> (B, 64, 56, 56) features."""
 
-    def __init__(self, widths: Sequence[int] = (24, 32, 64, 128), feat: int = FEAT_CH) -> None:
-        super().__init__()
-        w0, w1, w2, w3 = widths
-        self.stem = cbr(3, w0, 2)  # 112
-        self.s4 = nn.Sequential(cbr(w0, w1, 2), cbr(w1, w1))  # 56
-        self.s8 = nn.Sequential(cbr(w1, w2, 2), cbr(w2, w2))  # 28
-        self.s16 = nn.Sequential(cbr(w2, w3, 2), cbr(w3, w3), cbr(w3, w3))  # 14
-        self.lat4 = nn.Conv2d(w1, feat, 1)
-        self.lat8 = nn.Conv2d(w2, feat, 1)
-        self.lat16 = nn.Conv2d(w3, feat, 1)
-        self.fuse8 = cbr(feat, feat)
-        self.fuse4 = nn.Sequential(
-            nn.Conv2d(feat, feat, 3, padding=1, groups=feat, bias=False),
-            nn.BatchNorm2d(feat),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(feat, feat, 1),
-        )
+    def __init__(self, widths: Sequence[int] = WIDTHS, feat: int = FEAT_CH) -> None:
+        super().__init__(3, widths, feat)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        x = (image - MEAN) / STD
-        x = self.stem(x)
-        f4 = self.s4(x)
-        f8 = self.s8(f4)
-        f16 = self.s16(f8)
-        y = self.lat16(f16)
-        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat8(f8)
-        y = self.fuse8(y)
-        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat4(f4)
-        return self.fuse4(y)
+        return self.pyramid((image - MEAN) / STD)[1]
 
 
 class CircConv(nn.Module):

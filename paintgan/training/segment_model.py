@@ -23,17 +23,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS
+from paintgan.training.pyramid_encoder import WIDTHS, PyramidEncoder, cbr
 
 IN_CH = 3 + NUM_MAPS
 MEAN, STD = 0.45, 0.25  # the polygon encoder's normalisation (RGB only)
-
-
-def cbr(cin: int, cout: int, stride: int = 1, groups: int = 1) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False, groups=groups),
-        nn.BatchNorm2d(cout),
-        nn.ReLU(inplace=True),
-    )
 
 
 def sepblock(cin: int, cout: int) -> nn.Sequential:
@@ -50,37 +43,14 @@ def sepblock(cin: int, cout: int) -> nn.Sequential:
     )
 
 
-class MaskEncoder(nn.Module):
+class MaskEncoder(PyramidEncoder):
     """The polygon encoder's layout with an `in_ch`-channel stem: returns (stem 1/2, fused 1/4)."""
 
-    def __init__(self, in_ch: int = IN_CH, widths: Sequence[int] = (24, 32, 64, 128), feat: int = 64) -> None:
-        super().__init__()
-        w0, w1, w2, w3 = widths
-        self.stem = cbr(in_ch, w0, 2)
-        self.s4 = nn.Sequential(cbr(w0, w1, 2), cbr(w1, w1))
-        self.s8 = nn.Sequential(cbr(w1, w2, 2), cbr(w2, w2))
-        self.s16 = nn.Sequential(cbr(w2, w3, 2), cbr(w3, w3), cbr(w3, w3))
-        self.lat4 = nn.Conv2d(w1, feat, 1)
-        self.lat8 = nn.Conv2d(w2, feat, 1)
-        self.lat16 = nn.Conv2d(w3, feat, 1)
-        self.fuse8 = cbr(feat, feat)
-        self.fuse4 = nn.Sequential(
-            nn.Conv2d(feat, feat, 3, padding=1, groups=feat, bias=False),
-            nn.BatchNorm2d(feat),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(feat, feat, 1),
-        )
+    def __init__(self, in_ch: int = IN_CH, widths: Sequence[int] = WIDTHS, feat: int = 64) -> None:
+        super().__init__(in_ch, widths, feat)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        s2 = self.stem(x)
-        f4 = self.s4(s2)
-        f8 = self.s8(f4)
-        f16 = self.s16(f8)
-        y = self.lat16(f16)
-        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat8(f8)
-        y = self.fuse8(y)
-        y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False) + self.lat4(f4)
-        return s2, self.fuse4(y)
+        return self.pyramid(x)
 
 
 class MaskNet(nn.Module):
