@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from colorize_data_helpers import ONE_BOX, tiny_colorize_data, tiny_train_args
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
@@ -113,24 +114,10 @@ def test_export_parity_manifest_and_warm_start(tmp_path):
 
 
 def test_train_cli_runs_checkpoints_and_resumes(tmp_path):
-    import cv2
-
     from paintgan.training.colorizer import main
-    from paintgan.training.data import prepare
 
-    src = tmp_path / "src"
-    src.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        img = np.full((80, 80, 3), 255, np.uint8)
-        cv2.rectangle(img, (10, 10), (60, 60), tuple(int(c) for c in rng.integers(0, 255, 3)), -1)
-        cv2.rectangle(img, (10, 10), (60, 60), (0, 0, 0), 2)
-        cv2.imwrite(str(src / f"{i}.png"), img)
-    prepare(src, tmp_path / "data", size=32, val_percent=40.0)
     out = tmp_path / "run"
-    common = ["--data", str(tmp_path / "data"), "--out", str(out), "--batch", "2", "--size", "32"]
-    common += ["--val-size", "32", "--widths", "4,8,8,8,8", "--threads", "1", "--log-every", "1"]
-    common += ["--val-every", "2", "--warmup", "1"]
+    common = tiny_train_args(tiny_colorize_data(tmp_path, ONE_BOX), out)
     assert main(["train", *common, "--steps", "2"]) == 0
     ck = torch.load(out / "last.pt", weights_only=False)
     assert ck["step"] == 2

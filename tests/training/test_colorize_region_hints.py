@@ -8,6 +8,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+from colorize_data_helpers import tiny_colorize_data, tiny_train_args
 
 from paintgan.inference.colorize.color import rgb_to_lab
 from paintgan.training.region_hints import LAB_NORM, simulate_region_hints
@@ -110,27 +111,10 @@ def test_region_loss_zero_at_truth_and_decreases():
     assert float(z.detach()) == 0.0 and z.requires_grad
 
 
-def _tiny_data(tmp_path):
-    from paintgan.training.data import prepare
-
-    src = tmp_path / "src"
-    src.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        img = np.full((80, 80, 3), 255, np.uint8)
-        for x0, y0 in ((8, 8), (42, 8), (8, 42), (42, 42)):
-            col = tuple(int(c) for c in rng.integers(0, 255, 3))
-            cv2.rectangle(img, (x0, y0), (x0 + 28, y0 + 28), col, -1)
-            cv2.rectangle(img, (x0, y0), (x0 + 28, y0 + 28), (0, 0, 0), 2)
-        cv2.imwrite(str(src / f"{i}.png"), img)
-    prepare(src, tmp_path / "data", size=32, val_percent=40.0)
-    return tmp_path / "data"
-
-
 def test_dataset_items_carry_region_labels(tmp_path):
     from paintgan.training.data import ColorizeDataset, collate
 
-    data = _tiny_data(tmp_path)
+    data = tiny_colorize_data(tmp_path)
     ds = ColorizeDataset(data, "train", size=32, p_lineart=1.0, p_region_hints=1.0, seed=3, fixed=True)
     items = [ds[i] for i in range(len(ds))]
     for it in items:
@@ -147,11 +131,10 @@ def test_dataset_items_carry_region_labels(tmp_path):
 def test_train_with_region_hints_and_loss_resumes(tmp_path):
     from paintgan.training.colorizer import main
 
-    data = _tiny_data(tmp_path)
+    data = tiny_colorize_data(tmp_path)
     out = tmp_path / "run"
-    common = ["--data", str(data), "--out", str(out), "--batch", "2", "--size", "32", "--val-size", "32"]
-    common += ["--widths", "4,8,8,8,8", "--threads", "1", "--log-every", "1", "--val-every", "2"]
-    common += ["--warmup", "1", "--p-lineart", "1.0", "--p-region-hints", "1.0", "--region-loss", "1.0"]
+    common = tiny_train_args(data, out)
+    common += ["--p-lineart", "1.0", "--p-region-hints", "1.0", "--region-loss", "1.0"]
     assert main(["train", *common, "--steps", "2"]) == 0
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 2
     assert main(["train", *common, "--steps", "3", "--resume"]) == 0
@@ -183,7 +166,7 @@ def test_dataset_region_labels_all_labels_zhang_samples(tmp_path):
     from paintgan.training.colorizer import main
     from paintgan.training.data import ColorizeDataset
 
-    data = _tiny_data(tmp_path)
+    data = tiny_colorize_data(tmp_path)
     ds = ColorizeDataset(data, "train", size=32, p_lineart=1.0, region_labels_all=True, seed=3, fixed=True)
     items = [ds[i] for i in range(len(ds))]
     assert all(it["labels"].max() >= 1 for it in items)  # Zhang-style (or no) hints, regions labelled
