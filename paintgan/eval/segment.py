@@ -5,8 +5,10 @@ Held-out scenes: `NNNNN.npz` with `image`, `box`, `extreme`, and `mask` (ground 
 (cut-outs from packages never used in training, on photographs never used in training, composited by a
 routine of its own). One table, a row per method:
 
-* **model**: box -> adaptive polygons (IoU of the filled polygons, holes filled as the polygons are);
-* **model + finishing**: the same with GrabCut (2 iterations, 160 px crop) initialised from the mask;
+* **model**: box -> adaptive polygons (IoU of the filled polygons, holes filled as the polygons are), with
+  the predictor's default finishing (the colour guided filter on the crop);
+* **model, no finishing**: the network's probability as it is;
+* **model + GrabCut finishing**: GrabCut (2 iterations, 160 px crop) initialised from the mask;
 * **baseline** (the shipped 40-vertex polygon model, when given and installed);
 * **GrabCut** (OpenCV, 5 iterations, rect init on the whole image) and **box-as-mask**.
 
@@ -234,6 +236,10 @@ def evaluate(
     label = f"model ({pred.name}, {pred.kind})"
     methods[label], per_scene["model"] = _eval_predictor(pred, scenes, True, drags, log)
     if finishing and pred.kind == "mask":
+        raw = PolygonPredictor(model, device, finish="none")
+        methods[f"model ({pred.name}, {pred.kind}), no finishing"], _ = _eval_predictor(
+            raw, scenes, True, False, log
+        )
         fin = PolygonPredictor(model, device, finish="grabcut")
         name = label + " + GrabCut finishing (2 it, 160 px crop)"
         methods[name], _ = _eval_predictor(fin, scenes, True, False, log)

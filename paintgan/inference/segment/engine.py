@@ -113,7 +113,8 @@ def _fingerprint(image: np.ndarray) -> str:
 class PolygonPredictor:
     """Box, clicks or 4 extreme points -> polygon(s), and vertex-drag refinement.
 
-    `PolygonPredictor(model_dir_or_name="segment", device="auto", finish="none")`;
+    `PolygonPredictor(model_dir_or_name="segment", device="auto", finish="guided")` (finish: "none",
+    "guided" or "grabcut", see `mask_engine`);
     `PolygonPredictor.default()` loads the shipped model (the mask model, else the 40-vertex polygon
     model). `kind` is "mask" or "polygon"; `num_points` is the polygon model's fixed vertex count and 0
     for the mask model (adaptive counts). Not thread-safe for concurrent calls on one instance (caches)."""
@@ -126,7 +127,7 @@ class PolygonPredictor:
         refine_window: int | None = None,
         drag_weight: float | None = None,
         drag_sigma: float | None = None,
-        finish: str = "none",
+        finish: str = "guided",
     ) -> None:
         self.model = _load_model(model, device)
         self.kind = "mask" if all(r in self.model.roles for r in MASK_ROLES) else "polygon"
@@ -160,7 +161,7 @@ class PolygonPredictor:
         self._init = geo.init_points(self.num_points, self.context)[None].astype(np.float32)
 
     @classmethod
-    def default(cls, device: str = "auto", finish: str = "none") -> PolygonPredictor:
+    def default(cls, device: str = "auto", finish: str = "guided") -> PolygonPredictor:
         """The shipped mask model (else the polygon model); ModelError with a clear message when absent."""
         last = ""
         for name in (DEFAULT_MODEL, FALLBACK_MODEL):

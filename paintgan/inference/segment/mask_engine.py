@@ -6,9 +6,12 @@ mask), run the graph, and turn the foreground probability into adaptive polygons
 (`polygonize.mask_to_polygons`). Corrective clicks re-run the graph with the previous probability fed
 back (RITM); the last result per (image, box) is cached so a growing click list continues from it.
 
-Optional finishing step (`finish="grabcut"`): GrabCut (2 iterations) on a 160x160 crop of the box,
-initialised from the predicted probability (sure foreground where the model is confident, sure
-background outside the box, clicks forced); the polygons then come from its mask.
+Finishing step: `finish="guided"` (the default) snaps the probability to the photograph's colour edges
+with a colour guided filter on the crop (`guided_filter`, about 7 ms; vertex drags skip it while the mouse
+moves); `finish="grabcut"`: GrabCut (2 iterations) on a 160x160 crop of the box, initialised from the
+predicted probability (sure foreground where the model is confident, sure background outside the box,
+clicks forced); the polygons then come from its mask. The model's own probability is what is fed back as
+the previous mask on the next click.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import numpy as np
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment import polygonize as pz
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
+from paintgan.inference.segment.guided_filter import guided_filter
 
 MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
 FINISH_SIZE = 160  # the GrabCut finishing step's crop side
 FINISH_ITERS = 2
+FINISHES = ("none", "guided", "grabcut")
 Points = Sequence[Sequence[float]]
 
 
@@ -117,9 +122,9 @@ def grabcut_finish(
 class MaskSegmenter:
     """Runs the `mask` graph of a loaded model (`paintgan.inference.registry.LoadedModel`)."""
 
-    def __init__(self, model: Any, finish: str = "none", flip: bool = True) -> None:
-        if finish not in ("none", "grabcut"):
-            raise ValueError(f"finish must be 'none' or 'grabcut', got {finish!r}")
+    def __init__(self, model: Any, finish: str = "guided", flip: bool = True) -> None:
+        if finish not in FINISHES:
+            raise ValueError(f"finish must be one of {', '.join(FINISHES)}, got {finish!r}")
         self.model = model
         pre = dict(model.manifest.preprocessing or {})
         self.crop_size = int(pre.get("crop_size", CROP))
@@ -201,7 +206,10 @@ class MaskSegmenter:
         t2 = time.perf_counter()
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         out_prob, out_m = prob, m
-        if self.finish == "grabcut":
+        live = flip is False  # a vertex drag in progress: one pass, no finishing
+        if self.finish == "guided" and not live:
+            out_prob = np.clip(guided_filter(crop.astype(np.float32) * (1.0 / 255.0), prob), 0.0, 1.0)
+        elif self.finish == "grabcut":
             out_prob, out_m = grabcut_finish(image, b, prob, self.context, positive, negative)
             prob = cv2.resize(out_prob, (s, s), interpolation=cv2.INTER_AREA)  # fed back on the next click
         t3 = time.perf_counter()

@@ -1,0 +1,35 @@
+"""Colour guided filter (He, Sun and Tang, "Guided Image Filtering", ECCV 2010) for the mask model's
+probability: the output is locally an affine function of the crop's RGB, so the low-resolution, rounded
+edge of the predicted probability snaps to the colour edges of the photograph within `radius` pixels.
+
+Chosen on the training generator's validation crops (200 synthetic scenes, box only, shipped model 2.1.0):
+mIoU 0.676 -> 0.685 at radius 12, eps 1e-5 (radius 4..32 x eps 1e-2..1e-5 tried); about 7 ms on a 128 px
+crop on this CPU. Numpy + OpenCV box filters, no contrib module."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+RADIUS = 12  # crop pixels (the crop is 128 px)
+EPS = 1e-5  # regularisation of the local colour covariance (RGB in [0, 1])
+
+
+def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
+    """Filter `p` ((h, w) float) guided by `guide` ((h, w, 3) float RGB in [0, 1]); float32 (h, w)."""
+    g = np.ascontiguousarray(guide, np.float32)
+    q = np.ascontiguousarray(p, np.float32)
+    k = (2 * radius + 1, 2 * radius + 1)
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(x, -1, k, borderType=cv2.BORDER_REFLECT)
+
+    h, w = q.shape
+    mg, mq = mean(g), mean(q)
+    cov = mean(g * q[..., None]) - mg * mq[..., None]  # (h, w, 3)
+    outer = (g[..., :, None] * g[..., None, :]).reshape(h, w, 9)
+    var = mean(outer).reshape(h, w, 3, 3) - mg[..., :, None] * mg[..., None, :]
+    var += eps * np.eye(3, dtype=np.float32)
+    a = np.linalg.solve(var, cov[..., None])[..., 0]  # (h, w, 3)
+    b = mq - (a * mg).sum(-1)
+    return ((mean(a) * g).sum(-1) + mean(b)).astype(np.float32)

@@ -1,0 +1,37 @@
+"""The colour guided filter that finishes the mask model's probability (`segment.guided_filter`)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from paintgan.inference.segment.guided_filter import guided_filter
+
+
+def test_a_blurred_mask_snaps_to_the_colour_edge():
+    guide = np.zeros((64, 64, 3), np.float32)
+    guide[:, :30] = (0.9, 0.2, 0.1)  # a red object left of x = 30 on a green ground
+    guide[:, 30:] = (0.1, 0.6, 0.2)
+    truth = np.zeros((64, 64), np.float32)
+    truth[:, :30] = 1.0
+    shifted = np.zeros_like(truth)
+    shifted[:, :34] = 1.0  # the model's edge 4 px off, and soft
+    p = cv2.GaussianBlur(shifted, (0, 0), 3.0)
+    q = guided_filter(guide, p)
+    assert q.shape == p.shape and q.dtype == np.float32
+    err_before = np.abs((p > 0.5) != truth.astype(bool)).sum()
+    err_after = np.abs((q > 0.5) != truth.astype(bool)).sum()
+    assert err_before >= 4 * 64 and err_after == 0
+
+
+def test_a_flat_guide_keeps_a_constant_probability():
+    q = guided_filter(np.full((20, 20, 3), 0.5, np.float32), np.full((20, 20), 0.7, np.float32), radius=3)
+    assert np.allclose(q, 0.7, atol=1e-4)
+
+
+def test_the_predictor_refuses_an_unknown_finishing_step():
+    from paintgan.inference.segment.mask_engine import MaskSegmenter
+
+    with pytest.raises(ValueError, match="guided"):
+        MaskSegmenter(object(), finish="magic")
