@@ -35,3 +35,13 @@ def test_the_predictor_refuses_an_unknown_finishing_step():
 
     with pytest.raises(ValueError, match="guided"):
         MaskSegmenter(object(), finish="magic")
+
+
+def test_finishing_cuts_the_filtered_probability_at_cut():
+    from paintgan.inference.segment.guided_filter import CUT, finish_probability
+
+    crop = np.full((32, 32, 3), 128, np.uint8)  # a flat crop: the filter keeps the probability
+    p = np.full((32, 32), CUT + 0.02, np.float32)
+    q = finish_probability(crop, p)
+    assert (q > 0.5).all() and q.min() >= 0.0 and q.max() <= 1.0
+    assert (finish_probability(crop, p - 0.04) < 0.5).all()

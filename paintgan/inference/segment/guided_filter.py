@@ -3,8 +3,9 @@ probability: the output is locally an affine function of the crop's RGB, so the 
 edge of the predicted probability snaps to the colour edges of the photograph within `radius` pixels.
 
 Chosen on the training generator's validation crops (200 synthetic scenes, box only, shipped model 2.1.0):
-mIoU 0.676 -> 0.685 at radius 12, eps 1e-5 (radius 4..32 x eps 1e-2..1e-5 tried); about 7 ms on a 128 px
-crop on this CPU. Numpy + OpenCV box filters, no contrib module."""
+mIoU 0.676 -> 0.685 at radius 12, eps 1e-5 (radius 4..32 x eps 1e-2..1e-5 tried), 0.695 with the
+foreground cut at 0.4 (`finish_probability`); about 7 ms on a 128 px crop on this CPU. Numpy + OpenCV box
+filters, no contrib module."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import numpy as np
 
 RADIUS = 12  # crop pixels (the crop is 128 px)
 EPS = 1e-5  # regularisation of the local colour covariance (RGB in [0, 1])
+# the foreground cut on the filtered probability: the model under-fills its boxes, and on the same
+# validation crops a cut at 0.4 gives mIoU 0.695 (0.5: 0.685, 0.35: 0.693, 0.3: 0.685, 0.55: 0.671)
+CUT = 0.4
 
 
 def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int = RADIUS, eps: float = EPS) -> np.ndarray:
@@ -33,3 +37,10 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int = RADIUS, eps: f
     a = np.linalg.solve(var, cov[..., None])[..., 0]  # (h, w, 3)
     b = mq - (a * mg).sum(-1)
     return ((mean(a) * g).sum(-1) + mean(b)).astype(np.float32)
+
+
+def finish_probability(crop_rgb: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """The mask model's probability on its crop ((S, S) float, crop (S, S, 3) uint8 RGB) -> the finished
+    probability in [0, 1], guided-filtered and shifted so that the polygon's 0.5 cut falls at `CUT`."""
+    q = guided_filter(crop_rgb.astype(np.float32) * (1.0 / 255.0), prob)
+    return np.clip(q + (0.5 - CUT), 0.0, 1.0)

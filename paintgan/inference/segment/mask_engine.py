@@ -27,7 +27,7 @@ import numpy as np
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment import polygonize as pz
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
-from paintgan.inference.segment.guided_filter import guided_filter
+from paintgan.inference.segment.guided_filter import finish_probability
 
 MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
 FINISH_SIZE = 160  # the GrabCut finishing step's crop side
@@ -208,7 +208,7 @@ class MaskSegmenter:
         out_prob, out_m = prob, m
         live = flip is False  # a vertex drag in progress: one pass, no finishing
         if self.finish == "guided" and not live:
-            out_prob = np.clip(guided_filter(crop.astype(np.float32) * (1.0 / 255.0), prob), 0.0, 1.0)
+            out_prob = finish_probability(crop, prob)
         elif self.finish == "grabcut":
             out_prob, out_m = grabcut_finish(image, b, prob, self.context, positive, negative)
             prob = cv2.resize(out_prob, (s, s), interpolation=cv2.INTER_AREA)  # fed back on the next click
