@@ -8,10 +8,10 @@ back (RITM); the last result per (image, box) is cached so a growing click list 
 
 Finishing step: `finish="guided"` (the default) snaps the probability to the photograph's colour edges
 with a colour guided filter on the crop (`guided_filter`, about 7 ms; vertex drags skip it while the mouse
-moves); `finish="grabcut"`: GrabCut (2 iterations) on a 160x160 crop of the box, initialised from the
-predicted probability (sure foreground where the model is confident, sure background outside the box,
-clicks forced); the polygons then come from its mask. The model's own probability is what is fed back as
-the previous mask on the next click.
+moves; the next click is fed the model's own probability); `finish="grabcut"`: GrabCut (2 iterations) on a
+160x160 crop of the box, initialised from the guided-filtered probability (sure foreground where it is
+confident, sure background outside the box, clicks forced); the polygons then come from its mask, which
+is also fed back on the next click.
 """
 
 from __future__ import annotations
@@ -210,7 +210,10 @@ class MaskSegmenter:
         if self.finish == "guided" and not live:
             out_prob = finish_probability(crop, prob)
         elif self.finish == "grabcut":
-            out_prob, out_m = grabcut_finish(image, b, prob, self.context, positive, negative)
+            # initialised from the guided-filter finish: held-out box mIoU 0.914 -> 0.921, NoC@85/90 clicks
+            # 1.34/2.88 -> 0.98/2.73 (about 44 ms a call)
+            start = finish_probability(crop, prob)
+            out_prob, out_m = grabcut_finish(image, b, start, self.context, positive, negative)
             prob = cv2.resize(out_prob, (s, s), interpolation=cv2.INTER_AREA)  # fed back on the next click
         t3 = time.perf_counter()
         polys = pz.mask_to_polygons(out_prob, out_m, image.shape[:2])
