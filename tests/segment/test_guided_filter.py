@@ -45,3 +45,19 @@ def test_finishing_cuts_the_filtered_probability_at_cut():
     q = finish_probability(crop, p)
     assert (q > 0.5).all() and q.min() >= 0.0 and q.max() <= 1.0
     assert (finish_probability(crop, p - 0.04) < 0.5).all()
+
+
+def test_the_colour_prior_pulls_in_a_missed_part_of_the_objects_colour():
+    from paintgan.inference.segment.colour_prior import colour_log_ratio, with_colour_prior
+
+    crop = np.zeros((40, 40, 3), np.uint8)
+    crop[:] = (40, 160, 60)  # green ground
+    crop[10:30, 5:35] = (220, 30, 30)  # a red object
+    prob = np.zeros((40, 40), np.float32)
+    prob[10:30, 5:25] = 0.9  # the network found its left two thirds only
+    prob[10:30, 25:35] = 0.35
+    ratio = colour_log_ratio(crop, prob)
+    assert ratio[20, 30] > 1.0 and ratio[2, 2] < -1.0  # red is the object's colour, green the ground's
+    out = with_colour_prior(crop, prob)
+    assert out[20, 30] > 0.5 and out[2, 2] < prob[2, 2] + 1e-6
+    assert out.dtype == np.float32 and out.shape == prob.shape

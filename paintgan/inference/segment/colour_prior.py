@@ -4,8 +4,9 @@ by p and by 1 - p; each pixel's log likelihood ratio is added to the model's log
 the network missed that share the object's colours, and drops background it took that does not.
 
 Chosen on the training generator's validation crops (200 synthetic scenes, box only, shipped model 2.1.0,
-then the guided filter): mIoU 0.695 -> 0.724 at weight 2 with the cut at 0.45 (weights 0.25..3, 8 or 16
-levels, with or without smoothing the histograms, one or two rounds tried). About 1 ms on a 128 px crop."""
+then the guided filter): mIoU 0.695 -> 0.724 at weight 2 with the cut at 0.45, 0.729 with two rounds
+(the second colour model fitted to the first round's probability); weights 0.25..4, 8 or 16 levels,
+smoothed histograms or not, 1-3 rounds tried (the third adds 0.0004). About 1 ms a round on a 128 px crop."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 LEVELS = 16  # histogram levels a channel
 WEIGHT = 2.0  # of the log likelihood ratio added to the logit
 PRIOR = 1.0  # pseudo-count spread over all bins (as a share of one image's mass)
+ROUNDS = 1  # two: +0.4 pt on validation, but on the held-out scenes NoC@90 clicks 2.38 -> 2.68: kept at one
 
 
 def colour_log_ratio(crop_rgb: np.ndarray, prob: np.ndarray, levels: int = LEVELS) -> np.ndarray:
@@ -31,8 +33,14 @@ def colour_log_ratio(crop_rgb: np.ndarray, prob: np.ndarray, levels: int = LEVEL
     return np.log(fg / bg)[idx].reshape(prob.shape).astype(np.float32)
 
 
-def with_colour_prior(crop_rgb: np.ndarray, prob: np.ndarray, weight: float = WEIGHT) -> np.ndarray:
-    """The probability with the colour model's evidence added to its logit."""
+def with_colour_prior(crop_rgb: np.ndarray, prob: np.ndarray, weight: float = WEIGHT,
+                      rounds: int = ROUNDS) -> np.ndarray:
+    """The probability with the colour model's evidence added to its logit; each further round fits the
+    colour model to the previous round's answer (always added to the network's own logit)."""
     p = np.clip(np.asarray(prob, np.float32), 1e-6, 1.0 - 1e-6)
-    z = np.log(p / (1.0 - p)) + weight * colour_log_ratio(crop_rgb, p)
-    return (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).astype(np.float32)
+    z0 = np.log(p / (1.0 - p))
+    out = p
+    for _ in range(rounds):
+        z = z0 + weight * colour_log_ratio(crop_rgb, out)
+        out = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).astype(np.float32)
+    return out
