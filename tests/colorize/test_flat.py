@@ -101,3 +101,12 @@ def test_network_flats_keep_the_paper_white_unless_hinted():
     assert (tinted[labels == 1] != 255).any()
     hinted = flat_region_rgb(labels, beige, paper, Hints(points=[PointHint(2.0, 2.0, (0, 90, 200))]))
     assert tuple(hinted[0, 0]) == (0, 90, 200)  # a hint on the paper wins
+
+
+def test_unhinted_paper_is_none_once_the_paper_holds_a_hint():
+    from paintgan.inference.colorize.flat import unhinted_paper
+
+    labels = _page_labels()
+    assert unhinted_paper(labels, None) == 1
+    assert unhinted_paper(labels, Hints(points=[PointHint(15.0, 20.0, (255, 0, 0))])) == 1  # on the box
+    assert unhinted_paper(labels, Hints(points=[PointHint(2.0, 2.0, (0, 0, 255))])) == 0  # on the paper

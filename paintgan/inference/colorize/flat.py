@@ -343,6 +343,16 @@ def paper_region(labels: np.ndarray, share: float = PAPER_BORDER_SHARE) -> int:
     return r if count[r] >= share * border.size else 0
 
 
+def unhinted_paper(labels: np.ndarray, hints: Hints | None) -> int:
+    """The page's paper region (`paper_region`) when no hint votes for it, else 0."""
+    r = paper_region(labels)
+    if r and hints is not None and (hints.points or hints.strokes):
+        _colors, hinted = region_colors(labels, int(labels.max()), hints)
+        if hinted[r]:
+            return 0
+    return r
+
+
 def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
                     step: int | None = None, keep_paper: bool = True) -> np.ndarray:
     """Full-resolution RGB uint8 with one colour per region: the network's Lab (`lab_low`, working size)
