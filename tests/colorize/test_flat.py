@@ -103,10 +103,12 @@ def test_network_flats_keep_the_paper_white_unless_hinted():
     assert tuple(hinted[0, 0]) == (0, 90, 200)  # a hint on the paper wins
 
 
-def test_unhinted_paper_is_none_once_the_paper_holds_a_hint():
-    from paintgan.inference.colorize.flat import unhinted_paper
+def test_paper_colour_is_white_or_what_its_hints_vote_for():
+    from paintgan.inference.colorize.flat import paper_colour
 
     labels = _page_labels()
-    assert unhinted_paper(labels, None) == 1
-    assert unhinted_paper(labels, Hints(points=[PointHint(15.0, 20.0, (255, 0, 0))])) == 1  # on the box
-    assert unhinted_paper(labels, Hints(points=[PointHint(2.0, 2.0, (0, 0, 255))])) == 0  # on the paper
+    assert paper_colour(labels, None) == (1, (255, 255, 255))
+    assert paper_colour(labels, Hints(points=[PointHint(15.0, 20.0, (255, 0, 0))])) == (1, (255, 255, 255))
+    assert paper_colour(labels, Hints(points=[PointHint(2.0, 2.0, (0, 0, 255))])) == (1, (0, 0, 255))
+    bands = np.repeat(np.arange(1, 5, dtype=np.int32), 10)[None].repeat(8, 0)
+    assert paper_colour(bands, None) is None

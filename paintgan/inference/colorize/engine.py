@@ -42,7 +42,7 @@ from paintgan.core.hints import Hints
 from paintgan.errors import ModelError
 from paintgan.inference.colorize import color as C
 from paintgan.inference.colorize.color import ab_gamut
-from paintgan.inference.colorize.flat import flat_region_rgb, segment_regions, unhinted_paper
+from paintgan.inference.colorize.flat import flat_region_rgb, paper_colour, segment_regions
 from paintgan.inference.colorize.guided import guided_upsample
 from paintgan.inference.colorize.hintmap import impose_point_colors, rasterize_hints
 from paintgan.inference.colorize.pixels import (
@@ -335,9 +335,9 @@ class Colorizer:
             step = 2 if W * H > REGION_FULL_RES_PIXELS else 1
             lab = region_upsample(labels[::step, ::step], lab_low, skip=prep.guide[::step, ::step] < LINE_INK,
                                   out_size=(W, H), low_valid=prep.guide_low > CLEAN_SAMPLE)
-            paper = unhinted_paper(labels, region_hints)
-            if paper:  # the page's paper stays white unless hinted, as in the flats
-                lab[labels == paper] = (C.L_SCALE, 0.0, 0.0)
+            paper = paper_colour(labels, region_hints)
+            if paper is not None:  # the page's paper is flat: white, or its hints' colour (as in the flats)
+                lab[labels == paper[0]] = C.rgb_to_lab(np.array([[paper[1]]], np.uint8))[0, 0]
         else:
             nlab = lab_low * np.array([1.0 / C.L_SCALE, 1.0 / C.AB_SCALE, 1.0 / C.AB_SCALE], np.float32)
             lab = guided_upsample(prep.guide, nlab, r=1, eps=1e-3, I_low=prep.guide_low)

@@ -343,14 +343,18 @@ def paper_region(labels: np.ndarray, share: float = PAPER_BORDER_SHARE) -> int:
     return r if count[r] >= share * border.size else 0
 
 
-def unhinted_paper(labels: np.ndarray, hints: Hints | None) -> int:
-    """The page's paper region (`paper_region`) when no hint votes for it, else 0."""
+def paper_colour(labels: np.ndarray, hints: Hints | None) -> tuple[int, tuple[int, int, int]] | None:
+    """(the page's paper region, its flat colour): white, or the colour its hints vote for (`region_colors`,
+    as the flats decide it); None when the page has no paper region (`paper_region`)."""
     r = paper_region(labels)
-    if r and hints is not None and (hints.points or hints.strokes):
-        _colors, hinted = region_colors(labels, int(labels.max()), hints)
+    if not r:
+        return None
+    if hints is not None and (hints.points or hints.strokes):
+        colors, hinted = region_colors(labels, int(labels.max()), hints)
         if hinted[r]:
-            return 0
-    return r
+            c = colors[r]
+            return r, (int(c[0]), int(c[1]), int(c[2]))
+    return r, (255, 255, 255)
 
 
 def flat_region_rgb(labels: np.ndarray, lab_low: np.ndarray, paper: np.ndarray, hints: Hints | None,
