@@ -6,6 +6,7 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 
 from paintgan.cli import main
 
@@ -47,3 +48,15 @@ def test_segment_bad_box_exits_2(tmp_path, capsys):
         rc = main(["segment", str(img_path), "--box", box])
         err = capsys.readouterr().err.strip()
         assert rc == 2 and err.startswith("paintgan: error:") and "\n" not in err and "box" in err
+
+
+@pytest.mark.parametrize("finish", ["none", "guided", "grabcut"])
+def test_segment_finishing_steps_with_the_mask_model(tmp_path, tiny_mask_dir, scene, finish):
+    img_path = tmp_path / "disc.png"
+    cv2.imwrite(str(img_path), scene["image"][..., ::-1])
+    out = tmp_path / f"{finish}.json"
+    args = ["segment", str(img_path), "--box", "98,48,202,152", "-o", str(out)]
+    rc = main([*args, "--model", str(tiny_mask_dir), "--device", "cpu", "--finish", finish])
+    assert rc == 0
+    (shape,) = json.loads(out.read_text())["shapes"]
+    assert shape["shape_type"] == "polygon" and len(shape["points"]) >= 3
