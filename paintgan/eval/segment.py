@@ -6,7 +6,7 @@ Held-out scenes: `NNNNN.npz` with `image`, `box`, `extreme`, and `mask` (ground 
 routine of its own). One table, a row per method:
 
 * **model**: box -> adaptive polygons (IoU of the filled polygons, holes filled as the polygons are), with
-  the predictor's default finishing (the colour guided filter on the crop);
+  the predictor's default finishing (colour prior + colour guided filter on the crop);
 * **model, no finishing**: the network's probability as it is;
 * **model + GrabCut finishing**: GrabCut (2 iterations, 160 px crop) initialised from the mask;
 * **baseline** (the shipped 40-vertex polygon model, when given and installed);

@@ -362,11 +362,11 @@ class PolygonPredictor:
         negative: Any = (),
         extreme: Any = (),
         prev: np.ndarray | None = None,
-        flip: bool | None = None,
+        live: bool = False,
     ) -> SegmentResult:
         assert self.segmenter is not None
         res = self.segmenter.segment(
-            image, box, positive, negative, extreme, prev, key=_fingerprint(image), flip=flip
+            image, box, positive, negative, extreme, prev, key=_fingerprint(image), live=live
         )
         if not res.polygons:  # nothing above 0.5: the box itself, so the user always gets a shape
             x0, y0, x1, y1 = res.box
@@ -401,7 +401,7 @@ class PolygonPredictor:
         s = self.segmenter.crop_size
         m = geo.crop_matrix(b, s, self.segmenter.context)
         prev = geo.polygon_to_mask(moved @ m[:, :2].T + m[:, 2], (s, s)).astype(np.float32)
-        res = self._segment(image, b, pos, neg, boundary, prev=prev, flip=False if live else None)
+        res = self._segment(image, b, pos, neg, boundary, prev=prev, live=live)
         out, placed = insert_fixed(res.polygon, list(fx.values()))
         # keep the last fixed vertex at its index (a drag in progress keeps addressing the same vertex)
         anchor_i, anchor_xy = list(fx.items())[-1]

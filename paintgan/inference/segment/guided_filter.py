@@ -3,14 +3,16 @@ probability: the output is locally an affine function of the crop's RGB, so the 
 edge of the predicted probability snaps to the colour edges of the photograph within `radius` pixels.
 
 Chosen on the training generator's validation crops (200 synthetic scenes, box only, shipped model 2.1.0):
-mIoU 0.676 -> 0.685 at radius 12, eps 1e-5 (radius 4..32 x eps 1e-2..1e-5 tried), 0.695 with the
-foreground cut at 0.4 (`finish_probability`); about 7 ms on a 128 px crop on this CPU. Numpy + OpenCV box
-filters, no contrib module."""
+mIoU 0.676 -> 0.685 at radius 12, eps 1e-5 (radius 4..32 x eps 1e-2..1e-5 tried); about 7 ms on a 128 px
+crop on this CPU. Numpy + OpenCV box filters, no contrib module. `finish_probability` is the whole default
+finishing step: the colour prior, this filter, and the foreground cut `CUT`."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from paintgan.inference.segment.colour_prior import with_colour_prior
 
 RADIUS = 12  # crop pixels (the crop is 128 px)
 EPS = 1e-5  # regularisation of the local colour covariance (RGB in [0, 1])
@@ -44,7 +46,5 @@ def finish_probability(crop_rgb: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """The mask model's probability on its crop ((S, S) float, crop (S, S, 3) uint8 RGB) -> the finished
     probability in [0, 1]: the crop's colour model added (`colour_prior`), guided-filtered, and shifted so
     that the polygon's 0.5 cut falls at `CUT`."""
-    from paintgan.inference.segment.colour_prior import with_colour_prior
-
     q = guided_filter(crop_rgb.astype(np.float32) * (1.0 / 255.0), with_colour_prior(crop_rgb, prob))
     return np.clip(q + (0.5 - CUT), 0.0, 1.0)

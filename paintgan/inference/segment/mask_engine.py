@@ -6,9 +6,10 @@ mask), run the graph, and turn the foreground probability into adaptive polygons
 (`polygonize.mask_to_polygons`). Corrective clicks re-run the graph with the previous probability fed
 back (RITM); the last result per (image, box) is cached so a growing click list continues from it.
 
-Finishing step: `finish="guided"` (the default) snaps the probability to the photograph's colour edges
-with a colour guided filter on the crop (`guided_filter`, about 7 ms; vertex drags skip it while the mouse
-moves; the next click is fed the model's own probability); `finish="grabcut"`: GrabCut (2 iterations) on a
+Finishing step: `finish="guided"` (the default) adds a colour model of the object and its surroundings to
+the probability (`colour_prior`) and snaps it to the photograph's colour edges with a colour guided filter
+on the crop (`guided_filter.finish_probability`, about 8 ms; vertex drags skip it while the mouse moves;
+the next click is fed the model's own probability); `finish="grabcut"`: GrabCut (2 iterations) on a
 160x160 crop of the box, initialised from the guided-filtered probability (sure foreground where it is
 confident, sure background outside the box, clicks forced); the polygons then come from its mask, which
 is also fed back on the next click.
@@ -134,7 +135,7 @@ class MaskSegmenter:
         # average with the prediction on the mirrored crop, for twice the model time (about 5 ms on this
         # CPU). Shipped model (step 2200) on the 120 held-out scenes, with / without: box mIoU 0.850 /
         # 0.848, NoC@85 clicks 3.04 / 2.95, NoC@90 clicks 4.41 / 4.58, 31.6 / 34.8 vertices. Live vertex
-        # drags skip it (`segment(flip=False)`); NoC@85/90 with drags 4.22/5.26 with it, 4.42/5.90 without
+        # drags skip it (`segment(live=True)`); NoC@85/90 with drags 4.22/5.26 with it, 4.42/5.90 without
         self.flip = flip
         self._last: tuple[Any, tuple[Any, ...], np.ndarray] | None = None
         self._crop: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
@@ -172,12 +173,12 @@ class MaskSegmenter:
         extreme: Points = (),
         prev: np.ndarray | None = None,
         key: Any = None,
-        flip: bool | None = None,
+        live: bool = False,
     ) -> SegmentResult:
         """Box (+ clicks) -> SegmentResult. With `key` (an image fingerprint) and no `prev`, a call whose
         clicks extend the previous call's clicks on the same image and box reuses its probability as the
-        previous mask. `flip` overrides the segmenter's flip averaging for this call (vertex drags run a
-        single pass: they repeat on every mouse move)."""
+        previous mask. `live`: a vertex drag in progress, repeated on every mouse move: one model pass (no
+        flip averaging) and no finishing step."""
         t0 = time.perf_counter()
         b = check_box(box, image.shape)
         clicks = (
@@ -201,12 +202,11 @@ class MaskSegmenter:
         x = np.concatenate([(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps])[None]
         t1 = time.perf_counter()
         logits = self._run(x)
-        if self.flip if flip is None else flip:
+        if self.flip and not live:
             logits = 0.5 * (logits + self._run(x[..., ::-1])[:, ::-1])
         t2 = time.perf_counter()
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         out_prob, out_m = prob, m
-        live = flip is False  # a vertex drag in progress: one pass, no finishing
         if self.finish == "guided" and not live:
             out_prob = finish_probability(crop, prob)
         elif self.finish == "grabcut":
