@@ -23,7 +23,6 @@ A broken memory file is reported once in the status bar and used as empty (never
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -213,10 +212,9 @@ class ChapterMemoryController(ModelController):
         px.setflags(write=False)
         version = self._versions.setdefault(src.id, 0)
         self._pixels[src.id] = (version, px)
-        # the memory's files load on a thread of their own meanwhile (the suggestion needs both)
-        path = self.session.path
-        threading.Thread(target=self.memories.get, args=(path,), name="paintgan-memory-load",
-                         daemon=True).start()
+        # the memory's files load on a channel of their own meanwhile, on the bridge's other worker (the
+        # suggestion needs both)
+        self._post("load", str(self.session.path), self.memories.get, self.session.path)
         return self._post("analyse", src.id, self._analysed, (self._epoch, src.id, version), px, "auto")
 
     def _analysed(self, key: tuple[int, str, int], pixels: np.ndarray, kind: str) -> Any:
@@ -345,8 +343,10 @@ class ChapterMemoryController(ModelController):
         self._warnings.clear()
         kind = result.channel[1]
         if not result.ok:
-            what = "suggest colours" if kind == "analyse" else "remember the page"
+            what = {"analyse": "suggest colours", "load": "read the memory"}.get(kind, "remember the page")
             self.message.emit(result.message(f"Colour memory: could not {what}"))
+        elif kind == "load":
+            pass  # loaded for the suggestion that follows
         elif kind == "analyse":
             if result.channel[-1] == self._epoch and isinstance(result.value, SuggestOutcome):
                 self._place(result.value)
