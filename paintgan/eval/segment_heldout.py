@@ -38,6 +38,12 @@ OBJECT_ROOTS = (
     "/usr/share/games/pingus/data/images/groundpieces",
 )
 PHOTO_ROOT = "/usr/share/backgrounds/mate/nature"
+# a second, differently sourced set for choosing finishing settings (`--set val2`): painted cut-outs of
+# fillets-ng-data (GPL-2+) and hedgewars-data (GPL-2) on the photographs of lomiri-wallpapers-16.04 and
+# ukui-wallpapers (CC-BY-SA-3.0), all files directly in /usr/share/backgrounds; neither the training
+# generator nor the held-out set reads them. Only one-piece cut-outs (no sprite sheets of many frames)
+VAL2_OBJECT_ROOTS = ("/usr/share/games/fillets-ng", "/usr/share/games/hedgewars/Data/Graphics")
+VAL2_PHOTO_ROOTS = ("/usr/share/backgrounds",)
 MAX_SIDE = 512
 
 
@@ -45,8 +51,11 @@ def _alpha_sig(a: np.ndarray) -> np.ndarray:
     return cv2.resize(a.astype(np.uint8) * 255, (32, 32), interpolation=cv2.INTER_AREA) > 127
 
 
-def load_objects(roots: Sequence[str] = OBJECT_ROOTS) -> list[tuple[str, np.ndarray]]:
-    """(name, RGBA uint8 cropped to alpha) for usable, de-duplicated cut-outs under `roots`."""
+def load_objects(
+    roots: Sequence[str] = OBJECT_ROOTS, one_piece: bool = False
+) -> list[tuple[str, np.ndarray]]:
+    """(name, RGBA uint8 cropped to alpha) for usable, de-duplicated cut-outs under `roots`; with
+    `one_piece`, only those whose largest connected part holds 85 % of the alpha (no sprite sheets)."""
     out: list[tuple[str, np.ndarray]] = []
     sigs: list[np.ndarray] = []
     for root in roots:
@@ -65,6 +74,10 @@ def load_objects(roots: Sequence[str] = OBJECT_ROOTS) -> list[tuple[str, np.ndar
             h, w = a.shape
             if min(h, w) < 16 or a.mean() > 0.93:
                 continue
+            if one_piece:
+                n, _, stats, _ = cv2.connectedComponentsWithStats(a.astype(np.uint8), connectivity=8)
+                if n < 2 or stats[1:, cv2.CC_STAT_AREA].max() < 0.85 * a.sum():
+                    continue
             yy, xx = np.mgrid[:h, :w]
             diamond = np.abs((xx + 0.5) / w - 0.5) + np.abs((yy + 0.5) / h - 0.5) <= 0.5
             if (a & diamond).sum() / (a | diamond).sum() > 0.85:  # a bare ground tile
@@ -80,9 +93,10 @@ def load_objects(roots: Sequence[str] = OBJECT_ROOTS) -> list[tuple[str, np.ndar
     return out
 
 
-def load_photos(root: str = PHOTO_ROOT) -> list[np.ndarray]:
+def load_photos(root: str | Sequence[str] = PHOTO_ROOT) -> list[np.ndarray]:
     out = []
-    for f in sorted(Path(root).glob("*")):
+    roots = [root] if isinstance(root, str) else list(root)
+    for f in sorted(f for r in roots for f in Path(r).glob("*")):
         im = cv2.imread(str(f), cv2.IMREAD_COLOR)
         if im is None:
             continue
@@ -152,11 +166,21 @@ def compose(rng: np.random.Generator, obj: np.ndarray, photo: np.ndarray) -> dic
     }
 
 
-def build(out: str | Path, count: int, seed: int = 2024) -> dict[str, object]:
-    objects, photos = load_objects(), load_photos()
+def build(
+    out: str | Path,
+    count: int,
+    seed: int = 2024,
+    object_roots: Sequence[str] = OBJECT_ROOTS,
+    photo_roots: Sequence[str] = (PHOTO_ROOT,),
+    sources: str = "lincity-ng-data (GPL-2+), pingus-data (GPL-3+) cut-outs; mate-backgrounds nature photos",
+    one_piece: bool = False,
+) -> dict[str, object]:
+    objects, photos = load_objects(object_roots, one_piece), load_photos(photo_roots)
     if not objects or not photos:
         raise FileNotFoundError(
-            "held-out sources missing: apt-get install lincity-ng-data pingus-data mate-backgrounds"
+            f"scene sources missing under {', '.join(object_roots)} / {', '.join(photo_roots)}: apt-get "
+            "install lincity-ng-data pingus-data mate-backgrounds (val2: fillets-ng-data hedgewars-data "
+            "lomiri-wallpapers-16.04 ukui-wallpapers)"
         )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -175,7 +199,7 @@ def build(out: str | Path, count: int, seed: int = 2024) -> dict[str, object]:
         "objects": len(objects),
         "photos": len(photos),
         "seed": seed,
-        "sources": "lincity-ng-data (GPL-2+), pingus-data (GPL-3+) cut-outs; mate-backgrounds nature photos",
+        "sources": sources,
         "digest": hashlib.sha1(b"".join(o.tobytes()[:4096] for _, o in objects)).hexdigest()[:12],
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -189,8 +213,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", default="data/segment_heldout")
     ap.add_argument("--count", type=int, default=120)
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument(
+        "--set",
+        choices=("heldout", "val2"),
+        default="heldout",
+        help="heldout: lincity/pingus on mate nature photos; val2: fillets-ng/hedgewars on lomiri/ukui",
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
-    print(json.dumps(build(args.out, args.count, args.seed)))
+    if args.set == "val2":
+        meta = build(
+            args.out,
+            args.count,
+            args.seed,
+            VAL2_OBJECT_ROOTS,
+            VAL2_PHOTO_ROOTS,
+            "fillets-ng-data (GPL-2+), hedgewars-data (GPL-2) cut-outs; lomiri-wallpapers-16.04 and "
+            "ukui-wallpapers photographs (CC-BY-SA-3.0)",
+            one_piece=True,
+        )
+    else:
+        meta = build(args.out, args.count, args.seed)
+    print(json.dumps(meta))
     return 0
 
 

@@ -4,7 +4,9 @@ Each sample is made directly at crop scale (cheap enough to generate while train
 
 * a background: a random region of a photograph (Debian plasma-workspace-wallpapers, train split by
   folder hash, as `polygon_data.split_files`), colour-jittered;
-* 0-3 distractor objects behind the target (other silhouettes filled with photo regions);
+* 0-3 distractor objects behind the target (other silhouettes filled with photo regions); in
+  `DEFOCUS_P` of the scenes the background and distractors are out of focus (Gaussian blur) behind a
+  sharp target, as with a camera's depth of field;
 * the target: a silhouette (openclipart-png alpha, train split by file-name hash; random smooth blobs;
   thin and concave stroke shapes; letters) *filled with a region of another photograph* (or of the same
   one, for low contrast; sometimes the clip art's own colours), with a lighting gradient, a soft
@@ -48,6 +50,9 @@ FONTS = (
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZabdefghkmnpqrstwxyz0123456789&@%?"
 PARTS_P = 0.3  # share of targets filled part by part (2-4 differently textured parts)
 COMPOSITE_P = 0.12  # share of targets built from parts (`CropGenerator.composite`)
+# share of scenes whose background is out of focus behind a sharp target, as in most photographs of an
+# object (added at step 8500: the shipped model leaked into smooth, defocused background inside the box)
+DEFOCUS_P = 0.4
 
 
 def _load_photo(path: Path, max_side: int) -> np.ndarray | None:
@@ -395,6 +400,8 @@ class CropGenerator:
             pa, pc = self._place(a, own, w, h, *rng.uniform(0, n, 2), float(rng.uniform(-30, 30)), n)
             fa = (pa.astype(np.float32) / 255)[..., None]
             bg = bg * (1 - fa) + self._fill(own, pc, bg.astype(np.uint8)) * fa
+        if rng.random() < DEFOCUS_P:  # depth of field: the background (and distractors) out of focus
+            bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(0.8, 5.0))
         # the target
         parts: np.ndarray | None = None
         if rng.random() < self.composite_p:

@@ -61,3 +61,33 @@ def test_the_colour_prior_pulls_in_a_missed_part_of_the_objects_colour():
     out = with_colour_prior(crop, prob)
     assert out[20, 30] > 0.5 and out[2, 2] < prob[2, 2] + 1e-6
     assert out.dtype == np.float32 and out.shape == prob.shape
+
+
+def test_the_ring_around_the_box_is_sampled_outside_the_box_only():
+    from paintgan.inference.segment.colour_prior import ring_pixels
+
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[40:61, 80:121] = 255  # the box's own pixels are white, everything around it black
+    ring = ring_pixels(image, (80, 40, 120, 60), grow=0.5)
+    assert ring.ndim == 2 and ring.shape[1] == 3 and len(ring) > 0
+    assert (ring == 0).all()  # nothing from inside the box
+    assert len(ring_pixels(image, (80, 40, 120, 60), grow=0.5, max_pixels=200)) <= 260  # sampled on a grid
+    assert len(ring_pixels(image, (0, 0, 199, 99))) == 0  # a box over the whole image has no ring
+    big = np.zeros((3000, 4000, 3), np.uint8)
+    assert len(ring_pixels(big, (100, 100, 3900, 2900))) <= 20000
+
+
+def test_the_ring_tells_a_background_the_network_took_from_the_object():
+    from paintgan.inference.segment.colour_prior import with_colour_prior
+
+    crop = np.zeros((40, 40, 3), np.uint8)
+    crop[:] = (40, 160, 60)
+    crop[8:32, 8:32] = (220, 30, 30)  # a red object
+    crop[8:32, 28:32] = (90, 90, 200)  # and a blue background strip inside the box the network took
+    prob = np.full((40, 40), 0.05, np.float32)
+    prob[8:32, 8:32] = 0.6
+    blue_ring = np.tile(np.array([[90, 90, 200], [40, 160, 60]], np.uint8), (500, 1))
+    without = with_colour_prior(crop, prob)
+    with_ring = with_colour_prior(crop, prob, ring=blue_ring)
+    assert with_ring[20, 30] < 0.5 < without[20, 30]  # blue goes on outside the box: background
+    assert with_ring[20, 12] > 0.5  # red is still the object's

@@ -42,9 +42,11 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, radius: int = RADIUS, eps: f
     return ((mean(a) * g).sum(-1) + mean(b)).astype(np.float32)
 
 
-def finish_probability(crop_rgb: np.ndarray, prob: np.ndarray) -> np.ndarray:
+def finish_probability(crop_rgb: np.ndarray, prob: np.ndarray, ring: np.ndarray | None = None) -> np.ndarray:
     """The mask model's probability on its crop ((S, S) float, crop (S, S, 3) uint8 RGB) -> the finished
-    probability in [0, 1]: the crop's colour model added (`colour_prior`), guided-filtered, and shifted so
-    that the polygon's 0.5 cut falls at `CUT`."""
-    q = guided_filter(crop_rgb.astype(np.float32) * (1.0 / 255.0), with_colour_prior(crop_rgb, prob))
+    probability in [0, 1]: the crop's colour model added (`colour_prior`; `ring`: the photograph's pixels
+    around the box, `colour_prior.ring_pixels`), guided-filtered, and shifted so that the polygon's 0.5 cut
+    falls at `CUT`."""
+    start = with_colour_prior(crop_rgb, prob, ring=ring)
+    q = guided_filter(crop_rgb.astype(np.float32) * (1.0 / 255.0), start)
     return np.clip(q + (0.5 - CUT), 0.0, 1.0)
