@@ -6,6 +6,12 @@ first; holes are filled (LabelMe and COCO polygons have none; the returned mask 
 polygon is the Douglas-Peucker simplification of its contour with the *largest* tolerance that keeps
 IoU >= `TARGET_IOU` with the filled contour (binary search on the tolerance), so a rectangle gets 4
 vertices and a fox's legs get as many as they need.
+
+Vertices lie on the centres of the mask's boundary pixels: OpenCV's `fillPoly` (the evaluation's
+`polygons_to_mask`) and labelme's PIL polygon fill include the pixels on the outline, so such a polygon
+rasterises back to the mask itself. (Until stop 15 the polygons were moved half a pixel, meant to be outward
+onto the pixel edges, in fact inward: on the held-out scenes the ground truth's own mask through the
+128 px crop and polygons scored IoU 0.964, now 0.967; with outward half-pixel moves, 0.956.)
 """
 
 from __future__ import annotations
@@ -54,26 +60,6 @@ def simplify_contour(contour: np.ndarray, target_iou: float = TARGET_IOU, iters:
     return best.reshape(-1, 2).astype(np.float64)
 
 
-def offset_polygon(poly: np.ndarray, d: float) -> np.ndarray:
-    """Move every vertex by `d` along its outward normal (the mitre is capped at 2 d).
-
-    Contours run through the centres of the boundary pixels, half a pixel inside the region's edge;
-    offsetting by 0.5 px puts the polygon on the edge, so it rasterises back to the same area at any
-    resolution."""
-    p = np.asarray(poly, np.float64)
-    if len(p) < 3 or d == 0:
-        return p.copy()
-    e = np.roll(p, -1, axis=0) - p
-    n = np.stack([e[:, 1], -e[:, 0]], 1) / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-9)
-    x, y = p[:, 0], p[:, 1]
-    if 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) < 0:  # counter-clockwise on screen
-        n = -n
-    v = n + np.roll(n, 1, axis=0)  # normals of the edge after and before each vertex
-    cos = np.linalg.norm(v, axis=1, keepdims=True) / 2.0
-    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-    return p - d * v / np.maximum(cos, 0.5)
-
-
 def contours_of(mask: np.ndarray) -> list[np.ndarray]:
     """Outer contours (K, 2) int of a bool mask kept by the part rule, largest first."""
     cs, _ = cv2.findContours(
@@ -120,7 +106,7 @@ def mask_to_polygons(
     mask, f, m = upsample_prob(prob, crop_matrix, image_shape)
     out = []
     for c in contours_of(mask):
-        p = offset_polygon(simplify_contour(c, target_iou), 0.5)
+        p = simplify_contour(c, target_iou)
         crop_xy = (p + 0.5) / f - 0.5
         img = (crop_xy - m[:, 2]) / np.array([m[0, 0], m[1, 1]])
         h, w = int(image_shape[0]), int(image_shape[1])
