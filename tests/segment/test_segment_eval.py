@@ -48,6 +48,10 @@ def test_eval_segment_table_rows(tmp_path, tiny_mask_dir, tiny_model_dir, scene,
     assert "model (segment, mask) + GrabCut finishing (2 it, 160 px crop)" in rows
     assert rows["baseline (polygon, polygon)"]["mean_vertices"] == 40
     assert rows["GrabCut (5 it, rect)"]["miou_box"] > 0.8
+    gc_poly = rows["GrabCut (5 it, rect) -> polygons"]
+    assert gc_poly["miou_box"] > 0.8 and 3 <= gc_poly["mean_vertices"] < 200
+    upper = rows["ground truth -> model crop -> polygons (upper bound)"]
+    assert upper["miou_box"] > 0.95  # a disc survives the crop and the polygon rule
     box_iou = rows["box as mask"]["miou_box"]
     assert abs(box_iou - scene["mask"].sum() / (104 * 104)) < 0.05  # a disc in its box: about pi/4
     assert set(res["targets"]) >= {"miou_box_ge_grabcut_plus_3pts", "noc85_clicks_le_2", "noc90_clicks_le_3"}

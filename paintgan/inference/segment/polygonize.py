@@ -112,11 +112,20 @@ def mask_to_polygons(
         h, w = int(image_shape[0]), int(image_shape[1])
         img[:, 0] = np.clip(img[:, 0], 0.0, w - 1.0)
         img[:, 1] = np.clip(img[:, 1], 0.0, h - 1.0)
-        x, y = img[:, 0], img[:, 1]
-        if 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) < 0:
-            img = img[::-1].copy()
-        out.append(img)
+        out.append(_clockwise(img))
     return out
+
+
+def image_mask_polygons(mask: np.ndarray, target_iou: float = TARGET_IOU) -> list[np.ndarray]:
+    """A bool (H, W) mask at image resolution (GrabCut's, a ground truth) -> polygons by the same rule as
+    `mask_to_polygons`, in image pixel coordinates (clockwise), largest first."""
+    return [_clockwise(simplify_contour(c, target_iou)) for c in contours_of(np.asarray(mask, bool))]
+
+
+def _clockwise(p: np.ndarray) -> np.ndarray:
+    """`p` (K, 2) clockwise on screen (positive shoelace area with y down)."""
+    x, y = p[:, 0], p[:, 1]
+    return p[::-1].copy() if 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) < 0 else p
 
 
 def polygons_to_mask(polygons: list[np.ndarray], shape: tuple[int, ...], shift: int = 4) -> np.ndarray:
@@ -155,6 +164,7 @@ __all__ = [
     "MAX_SIDE",
     "TARGET_IOU",
     "contours_of",
+    "image_mask_polygons",
     "mask_to_polygons",
     "paste_prob",
     "polygons_to_mask",
