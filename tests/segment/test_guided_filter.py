@@ -91,3 +91,12 @@ def test_the_ring_tells_a_background_the_network_took_from_the_object():
     with_ring = with_colour_prior(crop, prob, ring=blue_ring)
     assert with_ring[20, 30] < 0.5 < without[20, 30]  # blue goes on outside the box: background
     assert with_ring[20, 12] > 0.5  # red is still the object's
+
+
+def test_after_clicks_the_filter_is_narrower_and_the_cut_neutral():
+    from paintgan.inference.segment.guided_filter import CLICK_CUT, CUT, finish_probability
+
+    crop = np.full((32, 32, 3), 128, np.uint8)
+    p = np.full((32, 32), (CUT + CLICK_CUT) / 2, np.float32)  # between the two cuts
+    assert (finish_probability(crop, p) > 0.5).all()
+    assert (finish_probability(crop, p, clicked=True) < 0.5).all()
