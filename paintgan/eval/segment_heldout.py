@@ -27,6 +27,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -38,12 +39,25 @@ OBJECT_ROOTS = (
     "/usr/share/games/pingus/data/images/groundpieces",
 )
 PHOTO_ROOT = "/usr/share/backgrounds/mate/nature"
-# a second, differently sourced set for choosing finishing settings (`--set val2`): painted cut-outs of
-# fillets-ng-data (GPL-2+) and hedgewars-data (GPL-2) on the photographs of lomiri-wallpapers-16.04 and
-# ukui-wallpapers (CC-BY-SA-3.0), all files directly in /usr/share/backgrounds; neither the training
-# generator nor the held-out set reads them. Only one-piece cut-outs (no sprite sheets of many frames)
-VAL2_OBJECT_ROOTS = ("/usr/share/games/fillets-ng", "/usr/share/games/hedgewars/Data/Graphics")
-VAL2_PHOTO_ROOTS = ("/usr/share/backgrounds",)
+# the scene sets `build` makes (`--set`). val2 is a second, differently sourced set for choosing finishing
+# settings: painted cut-outs of fillets-ng-data and hedgewars-data on the photographs of
+# lomiri-wallpapers-16.04 and ukui-wallpapers (all files directly in /usr/share/backgrounds); neither the
+# training generator nor the held-out set reads them. Only one-piece cut-outs (no sprite sheets)
+SETS: dict[str, dict[str, Any]] = {
+    "heldout": {
+        "object_roots": OBJECT_ROOTS,
+        "photo_roots": (PHOTO_ROOT,),
+        "sources": "lincity-ng-data (GPL-2+), pingus-data (GPL-3+) cut-outs; mate-backgrounds nature photos",
+        "one_piece": False,
+    },
+    "val2": {
+        "object_roots": ("/usr/share/games/fillets-ng", "/usr/share/games/hedgewars/Data/Graphics"),
+        "photo_roots": ("/usr/share/backgrounds",),
+        "sources": "fillets-ng-data (GPL-2+), hedgewars-data (GPL-2) cut-outs; lomiri-wallpapers-16.04 and "
+        "ukui-wallpapers photographs (CC-BY-SA-3.0)",
+        "one_piece": True,
+    },
+}
 MAX_SIDE = 512
 
 
@@ -93,9 +107,8 @@ def load_objects(
     return out
 
 
-def load_photos(root: str | Sequence[str] = PHOTO_ROOT) -> list[np.ndarray]:
+def load_photos(roots: Sequence[str] = (PHOTO_ROOT,)) -> list[np.ndarray]:
     out = []
-    roots = [root] if isinstance(root, str) else list(root)
     for f in sorted(f for r in roots for f in Path(r).glob("*")):
         im = cv2.imread(str(f), cv2.IMREAD_COLOR)
         if im is None:
@@ -166,16 +179,10 @@ def compose(rng: np.random.Generator, obj: np.ndarray, photo: np.ndarray) -> dic
     }
 
 
-def build(
-    out: str | Path,
-    count: int,
-    seed: int = 2024,
-    object_roots: Sequence[str] = OBJECT_ROOTS,
-    photo_roots: Sequence[str] = (PHOTO_ROOT,),
-    sources: str = "lincity-ng-data (GPL-2+), pingus-data (GPL-3+) cut-outs; mate-backgrounds nature photos",
-    one_piece: bool = False,
-) -> dict[str, object]:
-    objects, photos = load_objects(object_roots, one_piece), load_photos(photo_roots)
+def build(out: str | Path, count: int, seed: int = 2024, scene_set: str = "heldout") -> dict[str, object]:
+    spec = SETS[scene_set]
+    object_roots, photo_roots = spec["object_roots"], spec["photo_roots"]
+    objects, photos = load_objects(object_roots, spec["one_piece"]), load_photos(photo_roots)
     if not objects or not photos:
         raise FileNotFoundError(
             f"scene sources missing under {', '.join(object_roots)} / {', '.join(photo_roots)}: apt-get "
@@ -199,7 +206,7 @@ def build(
         "objects": len(objects),
         "photos": len(photos),
         "seed": seed,
-        "sources": sources,
+        "sources": spec["sources"],
         "digest": hashlib.sha1(b"".join(o.tobytes()[:4096] for _, o in objects)).hexdigest()[:12],
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -215,25 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument(
         "--set",
-        choices=("heldout", "val2"),
+        choices=tuple(SETS),
         default="heldout",
         help="heldout: lincity/pingus on mate nature photos; val2: fillets-ng/hedgewars on lomiri/ukui",
     )
     args = ap.parse_args(list(argv) if argv is not None else None)
-    if args.set == "val2":
-        meta = build(
-            args.out,
-            args.count,
-            args.seed,
-            VAL2_OBJECT_ROOTS,
-            VAL2_PHOTO_ROOTS,
-            "fillets-ng-data (GPL-2+), hedgewars-data (GPL-2) cut-outs; lomiri-wallpapers-16.04 and "
-            "ukui-wallpapers photographs (CC-BY-SA-3.0)",
-            one_piece=True,
-        )
-    else:
-        meta = build(args.out, args.count, args.seed)
-    print(json.dumps(meta))
+    print(json.dumps(build(args.out, args.count, args.seed, args.set)))
     return 0
 
 
