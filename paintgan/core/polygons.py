@@ -176,6 +176,22 @@ def self_intersects(points: Points) -> bool:
     return False
 
 
+def segment_crosses_polygon(a: Points, b: Points, points: Points, skip: int = -1) -> bool:
+    """True when the segment a-b crosses or touches an edge of the closed polygon, leaving out the two
+    edges at vertex `skip` (the vertex the segment starts from; -1: none)."""
+    p = as_points(points)
+    n = len(p)
+    if n < 2:
+        return False
+    keep = np.ones(n, bool)
+    if 0 <= skip < n:
+        keep[[skip, (skip - 1) % n]] = False  # edge i runs from vertex i to vertex i + 1
+    e0, e1 = p[keep], np.roll(p, -1, axis=0)[keep]
+    sa = np.broadcast_to(np.asarray(a, np.float64), e0.shape)
+    sb = np.broadcast_to(np.asarray(b, np.float64), e0.shape)
+    return bool(_segments_cross(sa, sb, e0, e1).any())
+
+
 def _segments_cross(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     def orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         return ((b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1])

@@ -8,9 +8,10 @@ Each sample is made directly at crop scale (cheap enough to generate while train
   `DEFOCUS_P` of the scenes the background and distractors are out of focus (Gaussian blur) behind a
   sharp target, as with a camera's depth of field;
 * the target: a silhouette (openclipart-png alpha, train split by file-name hash; random smooth blobs;
-  thin and concave stroke shapes; letters) *filled with a region of another photograph* (or of the same
-  one, for low contrast; sometimes the clip art's own colours), with a lighting gradient, a soft
-  anti-aliased edge and sometimes a drop shadow;
+  thin and concave stroke shapes; hollow frames, rings and bent pipes (added at step 13300: the second
+  validation set's frames and pipes were filled in, IoU 0.1-0.45); letters) *filled with a region of
+  another photograph* (or of the same one, for low contrast; sometimes the clip art's own colours), with
+  a lighting gradient, a soft anti-aliased edge and sometimes a drop shadow;
 * multi-part objects (`PARTS_P`): the target is filled part by part, each part with its own photo region
   or colour, and some targets (`COMPOSITE_P`) are built from parts (a tree: foliage blobs on a stem; a
   building on a ground plate). The shipped model's worst held-out scenes were such objects (lincity
@@ -193,6 +194,36 @@ class CropGenerator:
             )
         return a
 
+    def _hollow(self, n: int) -> np.ndarray:
+        """Frames, rings and bent pipes: a thick outline of a blob, an ellipse or a rectangle, often with a
+        stretch cut away (an L, a U, a horseshoe), so the box holds mostly background inside the object."""
+        rng = self.rng
+        a = np.zeros((n, n), np.uint8)
+        kind = rng.random()
+        if kind < 0.4:
+            outer = self._blob(n)
+        else:
+            outer = np.zeros((n, n), np.uint8)
+            if kind < 0.7:
+                axes = (n // 2 - 3, int(n * rng.uniform(0.2, 0.48)))
+                cv2.ellipse(outer, (n // 2, n // 2), axes, 0, 0, 360, 255, -1)
+            else:
+                h = int(n * rng.uniform(0.4, 0.95))
+                outer[(n - h) // 2 : (n + h) // 2, 2 : n - 2] = 255
+        th = max(2, int(n * rng.uniform(0.04, 0.16)))
+        inner = cv2.erode(outer, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * th + 1, 2 * th + 1)))
+        a = cv2.subtract(outer, inner)
+        if rng.random() < 0.6:  # cut a stretch away: an L, a U, a horseshoe
+            c = rng.uniform(0, 2 * math.pi)
+            w = rng.uniform(0.3, 2.5)
+            r = 2 * n
+            pts = np.array(
+                [[n / 2, n / 2], [n / 2 + r * math.cos(c), n / 2 + r * math.sin(c)],
+                 [n / 2 + r * math.cos(c + w), n / 2 + r * math.sin(c + w)]]
+            )
+            cv2.fillPoly(a, [np.round(pts).astype(np.int32)], 0)
+        return a
+
     def _letters(self, n: int) -> np.ndarray:
         rng = self.rng
         text = "".join(rng.choice(list(LETTERS), int(rng.integers(1, 3))))
@@ -317,7 +348,12 @@ class CropGenerator:
                     a, rgb = im[..., 3].copy(), im[..., :3]
                     break
         if a is None:
-            a = self._blob(n) if u < 0.72 else self._thin(n) if u < 0.88 else self._letters(n)
+            a = (
+                self._blob(n) if u < 0.69
+                else self._thin(n) if u < 0.82
+                else self._hollow(n) if u < 0.92
+                else self._letters(n)
+            )
         ys, xs = np.nonzero(a > 127)
         if len(xs) == 0:
             a = self._blob(n)
@@ -359,8 +395,11 @@ class CropGenerator:
     ) -> np.ndarray:
         rng = self.rng
         n = bg.shape[0]
+        # two draws: with one, the clip art's own colours would take u < OWN_COLOURS_P and its silhouettes
+        # would never get the low-contrast and flat fills below
+        own_colours = placed_rgb is not None and rng.random() < OWN_COLOURS_P
         u = rng.random()
-        if placed_rgb is not None and u < OWN_COLOURS_P:
+        if own_colours:
             fill = placed_rgb.astype(np.float32)
             if rng.random() < 0.35:  # photo texture over the clip art's colours
                 fill = 0.5 * fill + 0.5 * self.photo_region(n, n).astype(np.float32)

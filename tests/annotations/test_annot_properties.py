@@ -63,3 +63,12 @@ def test_star_polygons_are_simple_and_hits_agree_with_raster(poly: np.ndarray) -
         r, c = rng.integers(0, 130, 2)
         x, y = lo[0] + c + 0.5, lo[1] + r + 0.5
         assert geo.point_in_polygon(x, y, poly) == bool(mask[r, c])
+
+
+def test_segment_crosses_polygon_skips_the_edges_at_its_start() -> None:
+    square = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
+    assert not geo.segment_crosses_polygon((2.0, 2.0), (8.0, 8.0), square)  # inside
+    assert geo.segment_crosses_polygon((5.0, 5.0), (15.0, 5.0), square)  # leaves through an edge
+    assert geo.segment_crosses_polygon((0.0, 0.0), (5.0, 5.0), square)  # touches two edges at a vertex
+    assert not geo.segment_crosses_polygon((0.0, 0.0), (5.0, 5.0), square, skip=0)  # from that vertex
+    assert geo.segment_crosses_polygon((0.0, 0.0), (10.0, 5.0), square, skip=0)  # ends on the far edge

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from paintgan.core.polygons import point_in_polygon, polygon_area, polygon_problem
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment import polygonize as pz
 
@@ -47,7 +48,8 @@ def test_mask_to_polygons_parts_rule_holes_and_image_coordinates():
     s = 128
     prob = np.zeros((s, s), np.float32)
     cv2.circle(prob, (50, 64), 30, 1.0, -1)
-    cv2.circle(prob, (50, 64), 8, 0.0, -1)  # a hole: filled in the polygon
+    cv2.circle(prob, (50, 64), 8, 0.0, -1)  # a hole (7 % of the part): kept, cut in through a slit
+    cv2.circle(prob, (38, 50), 1, 0.0, -1)  # a pinhole (< 1 % of the part): filled
     cv2.rectangle(prob, (95, 40), (115, 90), 1.0, -1)  # a second part, kept
     prob[5:7, 5:7] = 1.0  # a speck, dropped (< 10 % of the largest part)
     box = (100.0, 200.0, 300.0, 400.0)
@@ -56,16 +58,54 @@ def test_mask_to_polygons_parts_rule_holes_and_image_coordinates():
     assert len(polys) == 2
     assert cv2.contourArea(polys[0].astype(np.float32)) > cv2.contourArea(polys[1].astype(np.float32))
     whole = pz.polygons_to_mask(polys, (600, 800))
-    ref = pz.paste_prob(prob, m, (600, 800)) > 0.5
-    hole_centre = np.round(cv2.invertAffineTransform(m) @ np.array([50.0, 64.0, 1.0])).astype(int)
-    assert whole[hole_centre[1], hole_centre[0]] and not ref[hole_centre[1], hole_centre[0]]
-    filled = prob.copy()
-    cv2.circle(filled, (50, 64), 8, 1.0, -1)
-    filled[5:7, 5:7] = 0.0
-    # each part keeps IoU >= 0.98 with its filled contour; the whole stays close to the mask
-    assert geo.mask_iou(whole, pz.paste_prob(filled, m, (600, 800)) > 0.5) > 0.95
-    for p in polys:  # clockwise on screen, like every polygon of the app
+    inv = cv2.invertAffineTransform(m)
+    hole_centre = np.round(inv @ np.array([50.0, 64.0, 1.0])).astype(int)
+    pinhole = np.round(inv @ np.array([38.0, 50.0, 1.0])).astype(int)
+    assert not whole[hole_centre[1], hole_centre[0]]
+    assert whole[pinhole[1], pinhole[0]]
+    wanted = prob.copy()
+    cv2.circle(wanted, (38, 50), 1, 1.0, -1)
+    wanted[5:7, 5:7] = 0.0
+    # each part keeps IoU >= 0.98 with the part, holes included; the whole stays close to the mask
+    assert geo.mask_iou(whole, pz.paste_prob(wanted, m, (600, 800)) > 0.5) > 0.96
+    for p in polys:  # clockwise on screen, simple, like every polygon of the app
         assert geo.signed_area(p) > 0
+        assert polygon_problem(p) is None
+
+
+def test_holes_are_cut_in_through_slits_and_fill_back_exactly():
+    # three rectangular holes (one reached only through another's outline) and a ring
+    mask = np.zeros((60, 80), bool)
+    mask[5:55, 5:75] = True
+    mask[15:30, 15:35] = False
+    mask[20:40, 45:65] = False
+    mask[40:48, 20:28] = False
+    polys = pz.image_mask_polygons(mask, target_iou=1.0)
+    assert len(polys) == 1 and polygon_problem(polys[0]) is None
+    assert (pz.polygons_to_mask(polys, mask.shape) == mask).all()
+    # the shoelace area (COCO's) is the outline's less the holes' (vertices on the boundary pixels'
+    # centres: the outer rectangle spans 69 x 49, each hole's outline 1 px more than the hole), less the slits
+    assert abs(polygon_area(polys[0]) - (69 * 49 - 21 * 16 - 21 * 21 - 9 * 9)) < 10
+    ring = np.zeros((200, 200), np.uint8)
+    cv2.circle(ring, (100, 100), 80, 1, -1)
+    cv2.circle(ring, (100, 100), 50, 0, -1)
+    polys = pz.image_mask_polygons(ring.astype(bool))
+    assert len(polys) == 1 and polygon_problem(polys[0]) is None
+    back = pz.polygons_to_mask(polys, ring.shape)
+    assert not back[100, 100] and geo.mask_iou(back, ring.astype(bool)) >= 0.98
+    assert len(polys[0]) < 80
+
+
+def test_join_holes_leaves_out_a_hole_no_slit_can_reach():
+    outer = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])  # clockwise on screen
+    inside = np.array([[3.0, 3.0], [3.0, 6.0], [6.0, 6.0], [6.0, 3.0]])
+    joined = pz.join_holes(outer, [inside])
+    # the ring's vertex and the hole's vertex at the slit's ends become two vertices each
+    assert len(joined) == 4 + 4 + 2 and polygon_problem(joined) is None
+    assert abs(polygon_area(joined) - (100 - 9)) < 2 * pz.SLIT * np.hypot(3, 3)  # less the slit, at most
+    assert not point_in_polygon(4.5, 4.5, joined) and point_in_polygon(8.0, 2.0, joined)
+    crossing = np.array([[8.0, 4.0], [8.0, 6.0], [14.0, 6.0], [14.0, 4.0]])  # crosses the outline
+    assert np.array_equal(pz.join_holes(outer, [crossing]), outer)
 
 
 def test_polygons_are_clipped_to_the_image():
