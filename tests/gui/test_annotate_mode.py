@@ -459,3 +459,28 @@ def test_output_folder(window: MainWindow, folder: Path, labels: list[str], tmp_
     assert (out / "img01.json").exists() and not (folder / "img01.json").exists()
     f = read_labelme(out / "img01.json", image_path=folder / "img01.png")
     assert f.image_path.endswith("img01.png") and len(f.shapes) == 1
+
+
+def test_box_around_a_ring_gives_a_polygon_with_its_hole(window: MainWindow, tmp_path: Path,
+                                                         labels: list[str]) -> None:
+    # the model's mask keeps the ring's hole; the polygon cuts it in through a slit, so the shape stays
+    # one simple polygon (LabelMe, COCO) whose inside leaves the hole out
+    d = tmp_path / "rings"
+    d.mkdir()
+    img = np.full((H, W, 3), 225, np.uint8)
+    cv2.circle(img, (200, 150), 90, (30, 30, 210), -1)
+    cv2.circle(img, (200, 150), 45, (225, 225, 225), -1)
+    cv2.imwrite(str(d / "ring.png"), img)
+    open_folder(window, d)
+    key(window, Qt.Key.Key_W)
+    box_drag(window, 106, 56, 294, 244)
+    (shape,) = layer(window).shapes
+    pts = shape.array()
+    assert geo.polygon_problem(pts) is None
+    assert not geo.point_in_polygon(200, 150, pts)  # the hole
+    assert geo.point_in_polygon(200, 82, pts) and geo.point_in_polygon(268, 150, pts)  # the ring
+    ring_area = np.pi * (90**2 - 45**2)
+    assert abs(geo.polygon_area(pts) - ring_area) < 0.1 * ring_area
+    window.annotate.controller.flush()
+    saved = read_labelme(d / "ring.json", image_path=d / "ring.png").shapes[0].array()
+    assert np.allclose(saved, pts, atol=1e-6)
