@@ -35,6 +35,7 @@ import numpy as np
 
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP
+from paintgan.inference.segment.colour_prior import ring_pixels
 from paintgan.training.polygon_data import dedupe_resolutions, list_images, split_files
 
 OBJECTS = "/usr/share/openclipart/png"
@@ -424,13 +425,20 @@ class CropGenerator:
         return np.clip(fill, 0, 255)
 
     def sample(self) -> tuple[np.ndarray, np.ndarray]:
+        """(crop (S, S, 3) uint8 RGB, mask (S, S) bool)."""
+        crop, mask, _ = self.sample_with_ring()
+        return crop, mask
+
+    def sample_with_ring(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(crop, mask, ring): `ring` (N, 3) uint8 are the scene's pixels around the box, as
+        `colour_prior.ring_pixels` takes them from a photograph (the canvas clips the ring)."""
         for _ in range(20):
             out = self._try_sample()
             if out is not None:
                 return out
         raise RuntimeError("could not make a training sample")
 
-    def _try_sample(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def _try_sample(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         rng = self.rng
         n = CANVAS
         bg = self.photo_region(n, n).astype(np.float32)
@@ -521,7 +529,7 @@ class CropGenerator:
         img8 = np.clip(img, 0, 255).astype(np.uint8)
         crop, _ = geo.crop_image(img8, box, self.size, CONTEXT)
         mk, _ = geo.crop_image(visible.astype(np.float32), box, self.size, CONTEXT)
-        return self.degrade(crop), mk > 0.5
+        return self.degrade(crop), mk > 0.5, ring_pixels(img8, box)
 
     def degrade(self, crop: np.ndarray) -> np.ndarray:
         rng = self.rng

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS, SIGMA
-from paintgan.training.segment_model import IN_CH, MaskNet, count_params
+from paintgan.training.segment_model import IN_CH, MaskNet, count_params, input_channels
 
 LICENSE = (
     "MIT (weights); training data: openclipart-png (public domain), plasma-workspace-wallpapers "
@@ -53,7 +53,7 @@ def export_onnx(net: MaskNet, path: str | Path, size: int = CROP, opset: int = 1
     net.eval()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    x = torch.rand(1, IN_CH, size, size)
+    x = torch.rand(1, net.in_ch, size, size)
     torch.onnx.export(
         _Graph(net).eval(),
         (x,),
@@ -73,7 +73,7 @@ def parity(net: MaskNet, path: str | Path, size: int = CROP, seed: int = 0) -> f
     import onnxruntime as ort
 
     net.eval()
-    x = torch.from_numpy(np.random.default_rng(seed).random((2, IN_CH, size, size), dtype=np.float32))
+    x = torch.from_numpy(np.random.default_rng(seed).random((2, net.in_ch, size, size), dtype=np.float32))
     with torch.no_grad():
         ref = net(x).numpy()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -92,6 +92,7 @@ def write_manifest(
     parity_diff: float,
     params: int,
     extra: dict[str, Any] | None = None,
+    in_ch: int = IN_CH,
 ) -> Path:
     manifest = {
         "format": 1,
@@ -105,7 +106,7 @@ def write_manifest(
                 "path": onnx_path.name,
                 "sha256": sha256(onnx_path),
                 "role": "mask",
-                "inputs": [{"name": "input", "dtype": "float32", "shape": [1, IN_CH, CROP, CROP]}],
+                "inputs": [{"name": "input", "dtype": "float32", "shape": [1, in_ch, CROP, CROP]}],
                 "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, 1, CROP, CROP]}],
             }
         ],
@@ -114,8 +115,11 @@ def write_manifest(
             "context": CONTEXT,
             "guidance_maps": NUM_MAPS,
             "click_sigma": SIGMA,
+            **({"colour_channel": "box_ring"} if in_ch > 3 + NUM_MAPS else {}),
             "input": "channels: RGB in [0, 1]; positive clicks; negative clicks; extreme/boundary points "
-            "(Gaussian blobs, sigma in crop pixels); previous mask probability (0 at first)",
+            "(Gaussian blobs, sigma in crop pixels); previous mask probability (0 at first); colour "
+            "channel: 0.5 + log(P(colour | box) / P(colour | ring around the box)) / 8, clipped to [0, 1] "
+            "(paintgan.inference.segment.colour_prior.box_ring_channel)",
             "output": "foreground logits on the crop (box plus context on every side)",
         },
         "license": LICENSE,
@@ -143,7 +147,7 @@ def write_manifest(
 
 def load_checkpoint(path: str | Path) -> tuple[MaskNet, int]:
     ck = torch.load(str(path), map_location="cpu", weights_only=False)
-    net = MaskNet()
+    net = MaskNet(in_ch=input_channels(ck["model"]))
     net.load_state_dict(ck["model"])
     net.eval()
     return net, int(ck.get("step", 0))
@@ -165,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = json.loads(Path(args.evaluation).read_text()) if args.evaluation else None
     if extra is not None:
         extra.pop("per_scene", None)  # the table and summaries only
-    write_manifest(out, onnx_path, step, diff, count_params(net), extra)
+    write_manifest(out, onnx_path, step, diff, count_params(net), extra, net.in_ch)
     print(json.dumps({"out": str(out), "step": step, "parity": diff, "bytes": onnx_path.stat().st_size}))
     return 0
 

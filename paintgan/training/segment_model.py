@@ -25,7 +25,11 @@ from torch import nn
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS
 from paintgan.training.pyramid_encoder import WIDTHS, PyramidEncoder, cbr
 
-IN_CH = 3 + NUM_MAPS
+# RGB, the guidance maps and the colour channel (`colour_prior.box_ring_channel`, added at step 13700;
+# the 7-channel models before it load with zero weights for it: `widen_input`)
+COLOUR_CHANNELS = 1
+IN_CH = 3 + NUM_MAPS + COLOUR_CHANNELS
+INPUT_CONVS = ("encoder.stem.0.weight", "full.0.weight")  # the convolutions that read the input
 MEAN, STD = 0.45, 0.25  # the polygon encoder's normalisation (RGB only)
 
 
@@ -54,10 +58,11 @@ class MaskEncoder(PyramidEncoder):
 
 
 class MaskNet(nn.Module):
-    """(B, 7, S, S) crop + guidance maps -> (B, 1, S, S) foreground logits."""
+    """(B, in_ch, S, S) crop + guidance maps (+ colour channel) -> (B, 1, S, S) foreground logits."""
 
     def __init__(self, in_ch: int = IN_CH, widths: Sequence[int] = (24, 32, 64, 128), feat: int = 64) -> None:
         super().__init__()
+        self.in_ch, self.widths, self.feat = in_ch, tuple(widths), feat
         self.encoder = MaskEncoder(in_ch, widths, feat)
         w0 = widths[0]
         self.dec2 = sepblock(feat + w0, 32)  # 1/2
@@ -101,6 +106,27 @@ def warm_start_from_polygon_onnx(net: MaskNet, encoder_onnx: str | Path) -> int:
     return len(loaded)
 
 
+def input_channels(state: dict[str, torch.Tensor]) -> int:
+    """The number of input channels of a MaskNet state dict."""
+    return int(state[INPUT_CONVS[0]].shape[1])
+
+
+def widen_input(net: MaskNet, state: dict[str, torch.Tensor]) -> int:
+    """Load `state` into `net`; a state with fewer input channels (an older model) gets zero weights for
+    the missing ones, so `net` first computes what the old model did. Returns the old channel count."""
+    old = input_channels(state)
+    if old > net.in_ch:
+        raise ValueError(f"the weights read {old} input channels, the model only {net.in_ch}")
+    state = dict(state)
+    for key in INPUT_CONVS:
+        w = state[key]
+        wide = torch.zeros(w.shape[0], net.in_ch, *w.shape[2:], dtype=w.dtype)
+        wide[:, :old] = w
+        state[key] = wide
+    net.load_state_dict(state)
+    return old
+
+
 TRAINING_ONLY = ("aux",)  # modules the exported graph does not contain
 
 
@@ -112,31 +138,38 @@ def warm_start_from_mask_onnx(net: MaskNet, mask_onnx: str | Path, tol: float = 
     `ArchitectureMismatch` with the reason when the graph is not this architecture; `net` is then
     unchanged. The deep-supervision head (`aux`) is not in the graph: it starts at zero, so its loss sends
     no gradient into the loaded encoder until the head itself has learned something."""
-    import copy
+    import onnx
 
     from paintgan.training.onnx_warm_start import ArchitectureMismatch, load_folded, ort_max_diff
 
-    trial = copy.deepcopy(net)
+    dims = onnx.load(str(mask_onnx)).graph.input[0].type.tensor_type.shape.dim
+    in_ch = int(dims[1].dim_value) if len(dims) == 4 and dims[1].dim_value else net.in_ch
+    if in_ch > net.in_ch:
+        raise ArchitectureMismatch(f"the graph reads {in_ch} input channels, the model {net.in_ch}")
+    trial = MaskNet(in_ch, net.widths, net.feat)  # the graph's channels; widened below
     names = load_folded(trial, mask_onnx, root="net", training_only=TRAINING_ONLY)
     trial.eval()
-    x = np.random.default_rng(0).random((2, IN_CH, CROP, CROP), dtype=np.float32)
+    x = np.random.default_rng(0).random((2, in_ch, CROP, CROP), dtype=np.float32)
     diff = ort_max_diff(trial, mask_onnx, x)
     if not diff < tol:
         raise ArchitectureMismatch(f"eval-mode output differs from ONNX Runtime by {diff:.3g} (> {tol:g})")
     with torch.no_grad():
         trial.aux.weight.zero_()
         trial.aux.bias.zero_()
-    net.load_state_dict(trial.state_dict())
+    widen_input(net, trial.state_dict())
     return names
 
 
 __all__ = [
+    "COLOUR_CHANNELS",
     "CONTEXT",
     "CROP",
     "IN_CH",
     "TRAINING_ONLY",
     "MaskNet",
     "count_params",
+    "input_channels",
     "warm_start_from_mask_onnx",
     "warm_start_from_polygon_onnx",
+    "widen_input",
 ]

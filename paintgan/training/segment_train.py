@@ -13,6 +13,10 @@ is written; every `--eval-every` steps the model is scored on fixed validation c
 and photographs: mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best.
 `OUT/log.jsonl` has one line per log interval.
 
+The input: RGB, the guidance maps (`clickmaps`) and a colour channel (`colour_prior.box_ring_channel`:
+colours inside the box against the scene's pixels around it). Checkpoints and graphs from before that
+channel (7 channels, up to step 13700) are widened with zero weights for it (`segment_model.widen_input`).
+
 Guidance simulation per sample: 45 % box only, 20 % the 4 extreme points, 35 % 1-2 random positive and
 0-2 negative clicks; then, with probability 0.6, 1-3 rounds of "predict without gradients, add the RITM
 click on the largest error, feed the prediction back as the previous mask".
@@ -35,10 +39,16 @@ import torch
 import torch.nn.functional as F
 
 from paintgan.inference.segment import geometry as geo
-from paintgan.inference.segment.clickmaps import guidance, next_click
+from paintgan.inference.segment.clickmaps import CONTEXT, guidance, next_click
+from paintgan.inference.segment.colour_prior import box_ring_channel
 from paintgan.training.onnx_warm_start import ArchitectureMismatch, calibrate_identity_bn
 from paintgan.training.segment_data import CropGenerator, make_generator
-from paintgan.training.segment_model import MaskNet, warm_start_from_mask_onnx, warm_start_from_polygon_onnx
+from paintgan.training.segment_model import (
+    MaskNet,
+    warm_start_from_mask_onnx,
+    warm_start_from_polygon_onnx,
+    widen_input,
+)
 
 Clicks = dict[str, list[tuple[float, float]]]
 
@@ -68,8 +78,12 @@ def random_clicks(rng: np.random.Generator, gt: np.ndarray) -> Clicks:
     return out
 
 
-def make_input(crops: np.ndarray, clicks: Sequence[Clicks], prev: np.ndarray | None) -> torch.Tensor:
-    """(B, 7, S, S) float tensor from uint8 crops (B, S, S, 3), click lists and previous masks (B, S, S)."""
+def make_input(
+    crops: np.ndarray, clicks: Sequence[Clicks], prev: np.ndarray | None, colour: np.ndarray | None
+) -> torch.Tensor:
+    """(B, 8, S, S) float tensor from uint8 crops (B, S, S, 3), click lists, previous masks (B, S, S) and
+    colour channels (B, S, S) (`colour_prior.box_ring_channel`; None: a 7-channel input, as models before
+    step 13700 read)."""
     s = crops.shape[1]
     maps = np.stack(
         [
@@ -78,17 +92,19 @@ def make_input(crops: np.ndarray, clicks: Sequence[Clicks], prev: np.ndarray | N
         ]
     )
     rgb = crops.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-    return torch.from_numpy(np.concatenate([rgb, maps], axis=1))
+    parts = [rgb, maps] if colour is None else [rgb, maps, colour[:, None].astype(np.float32)]
+    return torch.from_numpy(np.concatenate(parts, axis=1))
 
 
 def simulate(
-    net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: list[Clicks], rounds: int
+    net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: list[Clicks], rounds: int,
+    colour: np.ndarray | None,
 ) -> np.ndarray | None:
     """`rounds` of predict -> RITM click -> feed back (no gradients); returns the last prediction."""
     prev = None
     for _ in range(rounds):
         with torch.no_grad():
-            prob = torch.sigmoid(net(make_input(crops, clicks, prev)))[:, 0].numpy()
+            prob = torch.sigmoid(net(make_input(crops, clicks, prev, colour)))[:, 0].numpy()
         for i in range(len(clicks)):
             c = next_click(prob[i] > 0.5, gts[i])
             if c is not None:
@@ -109,9 +125,11 @@ def losses(net: MaskNet, x: torch.Tensor, gt: torch.Tensor) -> tuple[torch.Tenso
     return total, {"bce": bce.item(), "dice": dice.mean().item(), "aux": aux_l.item()}
 
 
-def batch(gen: CropGenerator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    pairs = [gen.sample() for _ in range(n)]
-    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+def batch(gen: CropGenerator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(crops (n, S, S, 3) uint8, masks (n, S, S) bool, colour channels (n, S, S) float32)."""
+    samples = [gen.sample_with_ring() for _ in range(n)]
+    colour = [box_ring_channel(crop, ring, CONTEXT) for crop, _, ring in samples]
+    return np.stack([s[0] for s in samples]), np.stack([s[1] for s in samples]), np.stack(colour)
 
 
 def iou_batch(prob: np.ndarray, gts: np.ndarray) -> np.ndarray:
@@ -121,7 +139,9 @@ def iou_batch(prob: np.ndarray, gts: np.ndarray) -> np.ndarray:
     return inter / np.maximum(union, 1)
 
 
-def evaluate(net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: int = 3) -> dict[str, float]:
+def evaluate(
+    net: MaskNet, crops: np.ndarray, gts: np.ndarray, colour: np.ndarray | None, clicks: int = 3
+) -> dict[str, float]:
     """mIoU from the box alone and after `clicks` RITM clicks on fixed validation crops."""
     net.eval()
     out: dict[str, float] = {}
@@ -130,7 +150,7 @@ def evaluate(net: MaskNet, crops: np.ndarray, gts: np.ndarray, clicks: int = 3) 
         prev = None
         for k in range(clicks + 1):
             with torch.no_grad():
-                prob = torch.sigmoid(net(make_input(crops, cl, prev)))[:, 0].numpy()
+                prob = torch.sigmoid(net(make_input(crops, cl, prev, colour)))[:, 0].numpy()
             out[f"miou_{k}"] = float(iou_batch(prob, gts).mean())
             for i in range(len(cl)):
                 c = next_click(prob[i] > 0.5, gts[i])
@@ -151,15 +171,15 @@ def save(path: Path, net: MaskNet, opt: torch.optim.Optimizer, step: int, extra:
 def calibration_input(net: MaskNet, gen: CropGenerator, n: int, seed: int) -> torch.Tensor:
     """2n training-like inputs: n with the first guidance, n after one simulated click with the model's
     eval-mode prediction as the previous mask (the mix the training loop feeds)."""
-    crops, gts = batch(gen, 2 * n)
+    crops, gts, colour = batch(gen, 2 * n)
     rng = np.random.default_rng(seed)
     clicks = [random_clicks(rng, g) for g in gts]
     was_training = net.training
     net.eval()
-    prev = simulate(net, crops[n:], gts[n:], clicks[n:], 1)
+    prev = simulate(net, crops[n:], gts[n:], clicks[n:], 1, colour[n:])
     net.train(was_training)
     assert prev is not None
-    return make_input(crops, clicks, np.concatenate([np.zeros_like(prev), prev]))
+    return make_input(crops, clicks, np.concatenate([np.zeros_like(prev), prev]), colour)
 
 
 def warm_start(
@@ -198,8 +218,11 @@ def train(args: argparse.Namespace) -> int:
     last = out / "last.pt"
     if last.exists():
         ck = torch.load(last, map_location="cpu", weights_only=False)
-        net.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        old = widen_input(net, ck["model"])
+        if old == net.in_ch:
+            opt.load_state_dict(ck["opt"])
+        else:  # the new input channel: fresh optimiser moments (the old ones have other shapes)
+            print(f"widened the input from {old} to {net.in_ch} channels (zero weights)", flush=True)
         step, best = int(ck["step"]), float(ck.get("best", -1.0))
         print(f"resumed from {last} at step {step} (best val {best:.4f})", flush=True)
     else:
@@ -211,23 +234,23 @@ def train(args: argparse.Namespace) -> int:
     seed = args.seed * 100003 + step  # a resumed run sees new samples
     gen = make_generator("train", seed, args.objects, args.backgrounds)
     vgen = make_generator("val", 12345, args.objects, args.backgrounds)
-    vcrops, vgts = batch(vgen, args.val_count)
+    vcrops, vgts, vcolour = batch(vgen, args.val_count)
     rng = np.random.default_rng(seed)
     t_start = time.time()
-    end = step + args.steps
+    first, end = step, step + args.steps
     acc: dict[str, float] = {}
     while step < end:
         if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
             break
-        crops, gts = batch(gen, args.batch)
+        crops, gts, colour = batch(gen, args.batch)
         clicks = [random_clicks(rng, g) for g in gts]
         prev = None
         if rng.random() < 0.6:
-            prev = simulate(net, crops, gts, clicks, int(rng.integers(1, 4)))
-        warm = min(1.0, (step + 1) / 200) if step < 200 else 1.0
+            prev = simulate(net, crops, gts, clicks, int(rng.integers(1, 4)), colour)
+        warm = min(1.0, (step - first + 1) / 200)  # every run warms up (a resume may bring fresh moments)
         for g in opt.param_groups:
             g["lr"] = args.lr * warm
-        x = make_input(crops, clicks, prev)
+        x = make_input(crops, clicks, prev, colour)
         y = torch.from_numpy(gts.astype(np.float32))[:, None]
         loss, parts = losses(net, x, y)
         opt.zero_grad(set_to_none=True)
@@ -245,7 +268,7 @@ def train(args: argparse.Namespace) -> int:
             with open(out / "log.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
         if step % args.eval_every == 0 or step == end:
-            ev = evaluate(net, vcrops, vgts)
+            ev = evaluate(net, vcrops, vgts, vcolour)
             score = ev["miou_0"] + ev["miou_3"]
             if score > best:
                 best = score

@@ -59,11 +59,41 @@ def test_clicks_change_the_model_input_where_placed(predictor, scene, monkeypatc
     assert len(seen) == 4  # each prediction also runs the mirrored crop
     assert np.array_equal(seen[1], seen[0][..., ::-1])
     x0, x1 = seen[0], seen[2]
-    assert x0.shape == (1, 7, 128, 128)
+    assert x0.shape == (1, 8, 128, 128)
     # the box centre (150, 100) is the crop centre: the positive map peaks there
     assert np.unravel_index(np.argmax(x0[0, 3]), (128, 128)) in {(63, 63), (63, 64), (64, 63), (64, 64)}
     assert x0[0, 4].max() == 0 and x1[0, 4].max() > 0.99  # the negative click arrives in its channel
     assert x1[0, 6].max() > 0  # the second click continues from the first mask (RITM)
+    # the colour channel: the crop's colours inside the box against the photograph's around it, the
+    # same for every click on that box
+    from paintgan.inference.segment import geometry as geo
+    from paintgan.inference.segment.colour_prior import box_ring_channel, ring_pixels
+
+    b = tuple(float(v) for v in scene["box"])
+    crop, _ = geo.crop_image(scene["image"], b, 128, 0.15)
+    want = box_ring_channel(crop, ring_pixels(scene["image"], b), 0.15)
+    assert np.allclose(x0[0, 7], want) and np.array_equal(x0[0, 7], x1[0, 7])
+    assert want.min() >= 0 and want.max() <= 1 and want.std() > 0.05
+
+
+def test_a_seven_channel_model_gets_no_colour_channel(tmp_path, scene):
+    # models exported before the colour channel (models/segment up to 2.3.0) keep working
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from paintgan.training.segment_export import export_onnx, write_manifest
+    from paintgan.training.segment_model import MaskNet, count_params
+
+    torch.manual_seed(0)
+    net = MaskNet(in_ch=7, widths=(8, 8, 8, 8), feat=8)
+    folder = tmp_path / "segment"
+    path = export_onnx(net, folder / "mask.onnx")
+    write_manifest(folder, path, step=0, parity_diff=0.0, params=count_params(net), in_ch=7)
+    pred = PolygonPredictor(folder, device="cpu")
+    seen = []
+    real = pred.model.run
+    pred.model.run = lambda inputs, role="model": (seen.append(inputs["input"].shape), real(inputs, role))[1]
+    pred.predict_clicks(scene["image"], scene["box"], [(150.0, 100.0)], [])
+    assert seen and all(shape == (1, 7, 128, 128) for shape in seen)
 
 
 def test_refine_keeps_fixed_points_exactly(predictor, scene):

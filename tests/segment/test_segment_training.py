@@ -44,13 +44,14 @@ def test_a_few_training_steps_then_export_with_parity(photos, tmp_path):
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
     for _ in range(2):
-        crops, gts = st.batch(gen, 2)
+        crops, gts, colour = st.batch(gen, 2)
+        assert colour.shape == gts.shape and colour.min() >= 0 and colour.max() <= 1
         clicks = [st.random_clicks(rng, g) for g in gts]
-        prev = st.simulate(net, crops, gts, clicks, 1)  # one RITM click per sample, fed back
+        prev = st.simulate(net, crops, gts, clicks, 1, colour)  # one RITM click per sample, fed back
         assert all(len(c["pos"]) + len(c["neg"]) >= 1 for c in clicks)
-        loss, parts = st.losses(
-            net, st.make_input(crops, clicks, prev), torch.from_numpy(gts[:, None].astype(np.float32))
-        )
+        x = st.make_input(crops, clicks, prev, colour)
+        assert x.shape[1] == 8 and torch.equal(x[:, 7], torch.from_numpy(colour))
+        loss, parts = st.losses(net, x, torch.from_numpy(gts[:, None].astype(np.float32)))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -69,7 +70,7 @@ def test_warm_start_copies_the_polygon_encoder():
     n = warm_start_from_polygon_onnx(net, onnx_path)
     assert n >= 50
     w = net.encoder.stem[0].weight
-    assert w.shape[1] == 7 and torch.all(w[:, 3:] == 0) and w[:, :3].abs().sum() > 0
+    assert w.shape[1] == 8 and torch.all(w[:, 3:] == 0) and w[:, :3].abs().sum() > 0
 
 
 def test_composite_objects_are_one_object_of_labelled_parts(photos):
@@ -105,3 +106,33 @@ def test_multi_part_targets_keep_the_model_inputs(photos):
         crop, mask = gen.sample()
         assert crop.shape == (CROP, CROP, 3) and crop.dtype == np.uint8
         assert mask.shape == (CROP, CROP) and mask.dtype == bool and 0.02 < mask.mean() < 0.95
+
+
+def test_the_colour_channel_tells_the_object_from_its_surroundings(photos):
+    # on generated scenes the channel is higher on the object than around it, and the ring comes from
+    # the scene around the box
+    from paintgan.inference.segment.colour_prior import box_ring_channel
+
+    gen = CropGenerator([], photos, seed=8)
+    gaps = []
+    for _ in range(6):
+        crop, mask, ring = gen.sample_with_ring()
+        assert ring.ndim == 2 and ring.shape[1] == 3 and len(ring) > 500 and ring.dtype == np.uint8
+        ch = box_ring_channel(crop, ring, 0.15)
+        gaps.append(ch[mask].mean() - ch[~mask].mean())
+    assert np.mean(gaps) > 0.05
+
+
+def test_a_seven_channel_checkpoint_is_widened_with_zero_weights():
+    from paintgan.training.segment_model import input_channels, widen_input
+
+    torch.manual_seed(0)
+    old = MaskNet(in_ch=7, widths=(8, 8, 8, 8), feat=8).eval()
+    new = MaskNet(widths=(8, 8, 8, 8), feat=8)
+    assert widen_input(new, old.state_dict()) == 7 and input_channels(new.state_dict()) == 8
+    new.eval()
+    x = torch.rand(2, 8, CROP, CROP)
+    with torch.no_grad():
+        assert torch.allclose(new(x), old(x[:, :7]), atol=1e-6)  # the new channel starts unused
+    with pytest.raises(ValueError, match="input channels"):
+        widen_input(MaskNet(in_ch=7, widths=(8, 8, 8, 8), feat=8), new.state_dict())

@@ -27,10 +27,10 @@ from paintgan.training.segment_model import IN_CH, MaskNet, warm_start_from_mask
 TINY = {"widths": (8, 8, 8, 8), "feat": 8}
 
 
-def trained_looking(seed: int = 0) -> MaskNet:
+def trained_looking(seed: int = 0, in_ch: int = IN_CH) -> MaskNet:
     """A tiny net with non-trivial batch norms (gains, shifts, statistics), as a trained one has."""
     torch.manual_seed(seed)
-    net = MaskNet(**TINY)
+    net = MaskNet(in_ch, **TINY)
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -128,3 +128,16 @@ def test_training_warm_start_uses_the_mask_graph_or_says_why_not(folded, tmp_pat
     how = st.warm_start(other, str(path), None, gen, 2, 0)
     assert how.startswith("no warm start")
     assert "does not fit this model" in capsys.readouterr().out
+
+
+def test_a_seven_channel_graph_warm_starts_the_eight_channel_model(tmp_path):
+    # models/segment up to 2.3.0 read 7 channels: the colour channel gets zero weights
+    src = trained_looking(1, in_ch=7)
+    path = export_onnx(src, tmp_path / "mask7.onnx")
+    net = MaskNet(**TINY)
+    warm_start_from_mask_onnx(net, path)
+    assert net.in_ch == 8 and torch.all(net.encoder.stem[0].weight[:, 7] == 0)
+    net.eval()
+    x = rand_input(2, 3)
+    with torch.no_grad():
+        assert float((net(x) - src(x[:, :7])).abs().max()) < 1e-3

@@ -33,6 +33,7 @@ RING_GROW = 0.5  # the ring around the box, as a share of the box's longer side
 RING_SHARE = 0.9  # of the background histogram's mass that comes from the ring (the rest: the crop by 1 - p)
 FG_POWER = 2  # the object histogram counts each crop pixel by p ** FG_POWER: the confident part weighs most
 RING_PIXELS = 16000  # the ring is sampled on a grid down to about this many pixels
+CHANNEL_RANGE = 4.0  # the network's colour channel maps log ratios in [-4, 4] to [0, 1]
 
 
 def ring_pixels(
@@ -80,6 +81,30 @@ def colour_log_ratio(
         bg = (1.0 - ring_share) * bg + ring_share * rb / rb.sum()
     bg = bg + eps
     return np.log(fg / bg)[idx].reshape(prob.shape).astype(np.float32)
+
+
+def box_ring_channel(
+    crop_rgb: np.ndarray, ring: np.ndarray | None, context: float, levels: int = LEVELS
+) -> np.ndarray:
+    """The mask model's colour input channel ((S, S) float32 in [0, 1]; 0.5: no evidence): each crop pixel's
+    log(P(colour | inside the box) / P(colour | ring)), as GrabCut's first colour models see the box and
+    what lies around it, clipped to +-`CHANNEL_RANGE` and mapped to [0, 1]. `crop_rgb` ((S, S, 3) uint8)
+    is the box plus `context` of its size on every side (`geometry.crop_image`); `ring` ((N, 3) uint8,
+    `ring_pixels`) the photograph around the box. A CNN cannot count colours over the whole crop; this
+    channel hands it the counts."""
+    s = crop_rgb.shape[0]
+    if ring is None or not len(ring):
+        return np.full((s, crop_rgb.shape[1]), 0.5, np.float32)
+    c0 = round(context / (1 + 2 * context) * s)
+    idx = _bins(crop_rgb, levels)
+    n = levels**3
+    inside = _bins(crop_rgb[c0 : s - c0, c0 : s - c0], levels)
+    fg = np.bincount(inside, minlength=n).astype(np.float64)
+    bg = np.bincount(_bins(ring, levels), minlength=n).astype(np.float64)
+    eps = PRIOR / n
+    ratio = np.log((fg / max(fg.sum(), 1.0) + eps) / (bg / bg.sum() + eps))[idx]
+    out = 0.5 + np.clip(ratio, -CHANNEL_RANGE, CHANNEL_RANGE) / (2 * CHANNEL_RANGE)
+    return out.reshape(crop_rgb.shape[:2]).astype(np.float32)
 
 
 def with_colour_prior(crop_rgb: np.ndarray, prob: np.ndarray, weight: float = WEIGHT,

@@ -29,7 +29,7 @@ import numpy as np
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment import polygonize as pz
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
-from paintgan.inference.segment.colour_prior import ring_pixels
+from paintgan.inference.segment.colour_prior import box_ring_channel, ring_pixels
 from paintgan.inference.segment.guided_filter import finish_probability
 
 MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
@@ -133,6 +133,9 @@ class MaskSegmenter:
         self.crop_size = int(pre.get("crop_size", CROP))
         self.context = float(pre.get("context", CONTEXT))
         self.sigma = float(pre.get("click_sigma", SIGMA))
+        # models from step 13700 on read an eighth input channel: the colours inside the box
+        # against the photograph's around it (`colour_prior.box_ring_channel`)
+        self.colour_channel = pre.get("colour_channel") == "box_ring"
         self.finish = finish
         # average with the prediction on the mirrored crop, for twice the model time (about 5 ms on this
         # CPU). Shipped model (step 2200) on the 120 held-out scenes, with / without: box mIoU 0.850 /
@@ -141,16 +144,18 @@ class MaskSegmenter:
         self.flip = flip
         self._last: tuple[Any, tuple[Any, ...], np.ndarray] | None = None
         self._crop: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
+        self._around: tuple[tuple[Any, ...], np.ndarray, np.ndarray | None] | None = None
 
     def clear_cache(self) -> None:
         self._last = None
         self._crop = None
+        self._around = None
 
     def crop(self, image: np.ndarray, box: tuple[float, ...], key: Any) -> tuple[np.ndarray, np.ndarray]:
         """The box crop and its matrix; with `key` (an image fingerprint) the last crop is reused for the
         same image array and box (vertex drags inside the box and corrective clicks: about 2 ms of a
         4000x3000 photo's crop and resize saved per call)."""
-        ck = (id(image), image.__array_interface__["data"][0], image.shape, key, box)
+        ck = self._cache_key(image, box, key)
         if key is not None and self._crop is not None and self._crop[0] == ck:
             return self._crop[1], self._crop[2]
         crop, m = geo.crop_image(image, box, self.crop_size, self.context)
@@ -158,6 +163,24 @@ class MaskSegmenter:
             crop.setflags(write=False)
             self._crop = (ck, crop, m)
         return crop, m
+
+    @staticmethod
+    def _cache_key(image: np.ndarray, box: tuple[float, ...], key: Any) -> tuple[Any, ...]:
+        return (id(image), image.__array_interface__["data"][0], image.shape, key, box)
+
+    def around(
+        self, image: np.ndarray, box: tuple[float, ...], crop: np.ndarray, key: Any
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the photograph's pixels around the box (`ring_pixels`), the colour channel or None when the
+        model has none); with `key`, reused for the same image array and box as `crop` is."""
+        ck = self._cache_key(image, box, key)
+        if key is not None and self._around is not None and self._around[0] == ck:
+            return self._around[1], self._around[2]
+        ring = ring_pixels(image, box)
+        colour = box_ring_channel(crop, ring, self.context) if self.colour_channel else None
+        if key is not None:
+            self._around = (ck, ring, colour)
+        return ring, colour
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         return self.model.run({"input": np.ascontiguousarray(x, np.float32)}, role="mask")["logits"][0, 0]
@@ -199,9 +222,13 @@ class MaskSegmenter:
                 prev = lprob
         s = self.crop_size
         crop, m = self.crop(image, b, key)
+        ring, colour = self.around(image, b, crop, key)
         pc, nc, ec = (self.to_crop(p, m) for p in (positive, negative, extreme))
         maps = guidance(pc, nc, ec, prev, s, self.sigma)
-        x = np.concatenate([(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps])[None]
+        parts = [(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps]
+        if colour is not None:
+            parts.append(colour[None])
+        x = np.concatenate(parts)[None]
         t1 = time.perf_counter()
         logits = self._run(x)
         if self.flip and not live:
@@ -211,11 +238,11 @@ class MaskSegmenter:
         out_prob, out_m = prob, m
         clicked = bool(len(pc) or len(nc))
         if self.finish == "guided" and not live:
-            out_prob = finish_probability(crop, prob, ring_pixels(image, b), clicked)
+            out_prob = finish_probability(crop, prob, ring, clicked)
         elif self.finish == "grabcut":
             # initialised from the guided-filter finish: held-out box mIoU 0.914 -> 0.921, NoC@85/90 clicks
             # 1.34/2.88 -> 0.98/2.73 (about 44 ms a call)
-            start = finish_probability(crop, prob, ring_pixels(image, b), clicked)
+            start = finish_probability(crop, prob, ring, clicked)
             out_prob, out_m = grabcut_finish(image, b, start, self.context, positive, negative)
             prob = cv2.resize(out_prob, (s, s), interpolation=cv2.INTER_AREA)  # fed back on the next click
         t3 = time.perf_counter()
