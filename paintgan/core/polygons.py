@@ -192,6 +192,18 @@ def segment_crosses_polygon(a: Points, b: Points, points: Points, skip: int = -1
     return bool(_segments_cross(sa, sb, e0, e1).any())
 
 
+def polygons_cross(points: Points, other: Points) -> bool:
+    """True when an edge of one closed polygon crosses or touches an edge of the other."""
+    p, q = as_points(points), as_points(other)
+    if len(p) < 2 or len(q) < 2:
+        return False
+    a, b = p[:, None], np.roll(p, -1, axis=0)[:, None]
+    c, d = q[None], np.roll(q, -1, axis=0)[None]
+    shape = (len(p), len(q), 2)
+    args = (np.broadcast_to(x, shape) for x in (a, b, c, d))
+    return bool(_segments_cross(*args).any())
+
+
 def _segments_cross(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     def orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         return ((b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1])

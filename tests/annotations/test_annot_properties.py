@@ -72,3 +72,11 @@ def test_segment_crosses_polygon_skips_the_edges_at_its_start() -> None:
     assert geo.segment_crosses_polygon((0.0, 0.0), (5.0, 5.0), square)  # touches two edges at a vertex
     assert not geo.segment_crosses_polygon((0.0, 0.0), (5.0, 5.0), square, skip=0)  # from that vertex
     assert geo.segment_crosses_polygon((0.0, 0.0), (10.0, 5.0), square, skip=0)  # ends on the far edge
+
+
+def test_polygons_cross() -> None:
+    square = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
+    assert not geo.polygons_cross(square, square * 0.5 + 2.0)  # inside, apart
+    assert not geo.polygons_cross(square, square + 20.0)  # outside, apart
+    assert geo.polygons_cross(square, square + 5.0)  # overlapping outlines
+    assert geo.polygons_cross(square, np.array([[10.0, 2.0], [14.0, 2.0], [14.0, 6.0]]))  # touching

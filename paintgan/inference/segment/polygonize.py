@@ -23,7 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from paintgan.core.polygons import segment_crosses_polygon, self_intersects
+from paintgan.core.polygons import polygons_cross, segment_crosses_polygon, self_intersects
 
 TARGET_IOU = 0.98
 MIN_PART_FRACTION = 0.1
@@ -34,6 +34,7 @@ MIN_PART_PIXELS = 12
 MIN_HOLE_FRACTION = 0.01
 MIN_HOLE_PIXELS = 12
 SLIT = 0.25  # half the width of the cut that joins a hole to its part's outline (pixels)
+JOIN_TRIES = 3  # slits tried per hole (each a self-intersection test of the whole polygon)
 MAX_SIDE = 512  # the probability map is upsampled to the box's pixel size, at most this many pixels
 
 
@@ -122,18 +123,26 @@ def parts_of(mask: np.ndarray) -> list[tuple[np.ndarray, list[np.ndarray]]]:
     return [(c, holes) for a, c, holes in parts if a >= max(MIN_PART_PIXELS, MIN_PART_FRACTION * big)]
 
 
-def join_holes(ring: np.ndarray, holes: list[np.ndarray], slit: float = SLIT) -> np.ndarray:
+def join_holes(
+    ring: np.ndarray, holes: list[np.ndarray], slit: float = SLIT, tries: int = JOIN_TRIES
+) -> np.ndarray:
     """One simple polygon: the clockwise `ring` (K, 2) with each hole outline (L, 2) cut in through a slit.
 
     Each hole, largest first, is joined by the shortest vertex-to-vertex segment that crosses no outline
     (the ring so far and every hole) and is traversed the other way round, entering and leaving along two
-    parallel cuts `2 * slit` apart. A hole that no such segment reaches, or whose cut would make the
-    polygon cross itself, is left out (filled)."""
+    parallel cuts `2 * slit` apart. A hole whose simplified outline crosses another outline, or that no
+    such segment reaches within `tries` attempts at a simple polygon, is left out (filled); a ring that
+    crosses itself keeps no hole. The work per hole is bounded (a vertex drag re-runs this per mouse move)."""
     out = np.asarray(ring, np.float64)
+    if not holes or self_intersects(out):
+        return out
     rest = [_clockwise(np.asarray(h, np.float64))[::-1] for h in holes]
     for k, hole in enumerate(rest):
         others = rest[k + 1 :]
+        if self_intersects(hole) or polygons_cross(hole, out) or any(polygons_cross(hole, o) for o in others):
+            continue
         d = ((out[:, None, :] - hole[None, :, :]) ** 2).sum(-1)
+        left = tries
         for idx in np.argsort(d, axis=None)[:64]:
             i, j = (int(v) for v in np.unravel_index(idx, d.shape))
             a, b = out[i], hole[j]
@@ -145,6 +154,9 @@ def join_holes(ring: np.ndarray, holes: list[np.ndarray], slit: float = SLIT) ->
             joined = _cut_in(out, i, hole, j, slit)
             if joined is not None:
                 out = joined
+                break
+            left -= 1
+            if not left:
                 break
     return out
 
