@@ -200,7 +200,6 @@ class CropGenerator:
         """Frames, rings and bent pipes: a thick outline of a blob, an ellipse or a rectangle, often with a
         stretch cut away (an L, a U, a horseshoe), so the box holds mostly background inside the object."""
         rng = self.rng
-        a = np.zeros((n, n), np.uint8)
         kind = rng.random()
         if kind < 0.4:
             outer = self._blob(n)

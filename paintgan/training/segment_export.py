@@ -94,6 +94,7 @@ def write_manifest(
     extra: dict[str, Any] | None = None,
     in_ch: int = IN_CH,
 ) -> Path:
+    colour = in_ch > 3 + NUM_MAPS  # the colour channel follows RGB and the guidance maps
     manifest = {
         "format": 1,
         "name": out.name,
@@ -115,11 +116,15 @@ def write_manifest(
             "context": CONTEXT,
             "guidance_maps": NUM_MAPS,
             "click_sigma": SIGMA,
-            **({"colour_channel": "box_ring"} if in_ch > 3 + NUM_MAPS else {}),
+            **({"colour_channel": "box_ring"} if colour else {}),
             "input": "channels: RGB in [0, 1]; positive clicks; negative clicks; extreme/boundary points "
-            "(Gaussian blobs, sigma in crop pixels); previous mask probability (0 at first); colour "
-            "channel: 0.5 + log(P(colour | box) / P(colour | ring around the box)) / 8, clipped to [0, 1] "
-            "(paintgan.inference.segment.colour_prior.box_ring_channel)",
+            "(Gaussian blobs, sigma in crop pixels); previous mask probability (0 at first)"
+            + (
+                "; colour channel: 0.5 + log(P(colour | box) / P(colour | ring around the box)) / 8, clipped "
+                "to [0, 1] (paintgan.inference.segment.colour_prior.box_ring_channel)"
+                if colour
+                else ""
+            ),
             "output": "foreground logits on the crop (box plus context on every side)",
         },
         "license": LICENSE,

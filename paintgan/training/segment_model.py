@@ -25,7 +25,7 @@ from torch import nn
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS
 from paintgan.training.pyramid_encoder import WIDTHS, PyramidEncoder, cbr
 
-# RGB, the guidance maps and the colour channel (`colour_prior.box_ring_channel`, added at step 13700;
+# RGB, the guidance maps and the colour channel (`colour_prior.box_ring_channel`, added at step 13800;
 # the 7-channel models before it load with zero weights for it: `widen_input`)
 COLOUR_CHANNELS = 1
 IN_CH = 3 + NUM_MAPS + COLOUR_CHANNELS

@@ -15,7 +15,7 @@ and photographs: mIoU from the box, and after 3 simulated clicks) and `best.pt` 
 
 The input: RGB, the guidance maps (`clickmaps`) and a colour channel (`colour_prior.box_ring_channel`:
 colours inside the box against the scene's pixels around it). Checkpoints and graphs from before that
-channel (7 channels, up to step 13700) are widened with zero weights for it (`segment_model.widen_input`).
+channel (7 channels, up to step 13800) are widened with zero weights for it (`segment_model.widen_input`).
 
 Guidance simulation per sample: 45 % box only, 20 % the 4 extreme points, 35 % 1-2 random positive and
 0-2 negative clicks; then, with probability 0.6, 1-3 rounds of "predict without gradients, add the RITM
@@ -83,7 +83,7 @@ def make_input(
 ) -> torch.Tensor:
     """(B, 8, S, S) float tensor from uint8 crops (B, S, S, 3), click lists, previous masks (B, S, S) and
     colour channels (B, S, S) (`colour_prior.box_ring_channel`; None: a 7-channel input, as models before
-    step 13700 read)."""
+    step 13800 read)."""
     s = crops.shape[1]
     maps = np.stack(
         [

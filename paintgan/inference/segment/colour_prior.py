@@ -96,15 +96,10 @@ def box_ring_channel(
     if ring is None or not len(ring):
         return np.full((s, crop_rgb.shape[1]), 0.5, np.float32)
     c0 = round(context / (1 + 2 * context) * s)
-    idx = _bins(crop_rgb, levels)
-    n = levels**3
-    inside = _bins(crop_rgb[c0 : s - c0, c0 : s - c0], levels)
-    fg = np.bincount(inside, minlength=n).astype(np.float64)
-    bg = np.bincount(_bins(ring, levels), minlength=n).astype(np.float64)
-    eps = PRIOR / n
-    ratio = np.log((fg / max(fg.sum(), 1.0) + eps) / (bg / bg.sum() + eps))[idx]
-    out = 0.5 + np.clip(ratio, -CHANNEL_RANGE, CHANNEL_RANGE) / (2 * CHANNEL_RANGE)
-    return out.reshape(crop_rgb.shape[:2]).astype(np.float32)
+    inside = np.zeros(crop_rgb.shape[:2], np.float32)
+    inside[c0 : s - c0, c0 : s - c0] = 1.0  # the box: the object's colours; the ring alone: background's
+    ratio = colour_log_ratio(crop_rgb, inside, levels, ring=ring, ring_share=1.0)
+    return (0.5 + np.clip(ratio, -CHANNEL_RANGE, CHANNEL_RANGE) / (2 * CHANNEL_RANGE)).astype(np.float32)
 
 
 def with_colour_prior(crop_rgb: np.ndarray, prob: np.ndarray, weight: float = WEIGHT,

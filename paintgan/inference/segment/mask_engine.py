@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -122,6 +122,13 @@ def grabcut_finish(
     return ((lab == cv2.GC_FGD) | (lab == cv2.GC_PR_FGD)).astype(np.float32), m
 
 
+class BoxInputs(NamedTuple):
+    crop: np.ndarray  # (S, S, 3) uint8 RGB: the box plus context
+    matrix: np.ndarray  # image pixel -> crop pixel (2, 3)
+    ring: np.ndarray  # (N, 3) uint8: the photograph around the box
+    colour: np.ndarray | None  # (S, S) float32 colour channel, None when the model reads none
+
+
 class MaskSegmenter:
     """Runs the `mask` graph of a loaded model (`paintgan.inference.registry.LoadedModel`)."""
 
@@ -133,7 +140,7 @@ class MaskSegmenter:
         self.crop_size = int(pre.get("crop_size", CROP))
         self.context = float(pre.get("context", CONTEXT))
         self.sigma = float(pre.get("click_sigma", SIGMA))
-        # models from step 13700 on read an eighth input channel: the colours inside the box
+        # models from step 13800 on read an eighth input channel: the colours inside the box
         # against the photograph's around it (`colour_prior.box_ring_channel`)
         self.colour_channel = pre.get("colour_channel") == "box_ring"
         self.finish = finish
@@ -143,44 +150,28 @@ class MaskSegmenter:
         # drags skip it (`segment(live=True)`); NoC@85/90 with drags 4.22/5.26 with it, 4.42/5.90 without
         self.flip = flip
         self._last: tuple[Any, tuple[Any, ...], np.ndarray] | None = None
-        self._crop: tuple[tuple[Any, ...], np.ndarray, np.ndarray] | None = None
-        self._around: tuple[tuple[Any, ...], np.ndarray, np.ndarray | None] | None = None
+        self._box: tuple[tuple[Any, ...], BoxInputs] | None = None
 
     def clear_cache(self) -> None:
         self._last = None
-        self._crop = None
-        self._around = None
+        self._box = None
 
-    def crop(self, image: np.ndarray, box: tuple[float, ...], key: Any) -> tuple[np.ndarray, np.ndarray]:
-        """The box crop and its matrix; with `key` (an image fingerprint) the last crop is reused for the
-        same image array and box (vertex drags inside the box and corrective clicks: about 2 ms of a
-        4000x3000 photo's crop and resize saved per call)."""
-        ck = self._cache_key(image, box, key)
-        if key is not None and self._crop is not None and self._crop[0] == ck:
-            return self._crop[1], self._crop[2]
+    def box_inputs(self, image: np.ndarray, box: tuple[float, ...], key: Any) -> BoxInputs:
+        """What the box alone decides: its crop and crop matrix, the photograph's pixels around it
+        (`ring_pixels`) and the colour channel (None when the model has none). With `key` (an image
+        fingerprint) the last box's are reused for the same image array and box (vertex drags inside the
+        box and corrective clicks: about 2 ms of a 4000x3000 photo's crop and resize saved per call)."""
+        ck = (id(image), image.__array_interface__["data"][0], image.shape, key, box)
+        if key is not None and self._box is not None and self._box[0] == ck:
+            return self._box[1]
         crop, m = geo.crop_image(image, box, self.crop_size, self.context)
-        if key is not None:
-            crop.setflags(write=False)
-            self._crop = (ck, crop, m)
-        return crop, m
-
-    @staticmethod
-    def _cache_key(image: np.ndarray, box: tuple[float, ...], key: Any) -> tuple[Any, ...]:
-        return (id(image), image.__array_interface__["data"][0], image.shape, key, box)
-
-    def around(
-        self, image: np.ndarray, box: tuple[float, ...], crop: np.ndarray, key: Any
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(the photograph's pixels around the box (`ring_pixels`), the colour channel or None when the
-        model has none); with `key`, reused for the same image array and box as `crop` is."""
-        ck = self._cache_key(image, box, key)
-        if key is not None and self._around is not None and self._around[0] == ck:
-            return self._around[1], self._around[2]
         ring = ring_pixels(image, box)
         colour = box_ring_channel(crop, ring, self.context) if self.colour_channel else None
+        out = BoxInputs(crop, m, ring, colour)
         if key is not None:
-            self._around = (ck, ring, colour)
-        return ring, colour
+            crop.setflags(write=False)
+            self._box = (ck, out)
+        return out
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         return self.model.run({"input": np.ascontiguousarray(x, np.float32)}, role="mask")["logits"][0, 0]
@@ -221,8 +212,7 @@ class MaskSegmenter:
             ):
                 prev = lprob
         s = self.crop_size
-        crop, m = self.crop(image, b, key)
-        ring, colour = self.around(image, b, crop, key)
+        crop, m, ring, colour = self.box_inputs(image, b, key)
         pc, nc, ec = (self.to_crop(p, m) for p in (positive, negative, extreme))
         maps = guidance(pc, nc, ec, prev, s, self.sigma)
         parts = [(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps]
@@ -319,6 +309,7 @@ def insert_fixed(
 
 __all__ = [
     "MIN_SIDE",
+    "BoxInputs",
     "MaskSegmenter",
     "SegmentResult",
     "check_box",

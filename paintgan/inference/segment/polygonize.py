@@ -20,6 +20,8 @@ onto the pixel edges, in fact inward: on the held-out scenes the ground truth's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -216,20 +218,24 @@ def mask_to_polygons(
         img[:, 1] = np.clip(img[:, 1], 0.0, h - 1.0)
         return img
 
-    out = []
-    for c, holes in parts_of(mask):
-        outer, inner = simplify_part(c, holes, target_iou)
-        out.append(join_holes(_clockwise(to_image(outer)), [to_image(x) for x in inner]))
-    return out
+    return _polygons(mask, target_iou, to_image)
 
 
 def image_mask_polygons(mask: np.ndarray, target_iou: float = TARGET_IOU) -> list[np.ndarray]:
     """A bool (H, W) mask at image resolution (GrabCut's, a ground truth) -> polygons by the same rule as
     `mask_to_polygons`, in image pixel coordinates (clockwise), largest first."""
+    return _polygons(np.asarray(mask, bool), target_iou, lambda p: p)
+
+
+def _polygons(
+    mask: np.ndarray, target_iou: float, to_image: Callable[[np.ndarray], np.ndarray]
+) -> list[np.ndarray]:
+    """The part and hole rule on a bool mask: each part simplified (`simplify_part`), its outlines mapped
+    by `to_image` (mask pixel -> image pixel coordinates) and its holes cut in (`join_holes`)."""
     out = []
-    for c, holes in parts_of(np.asarray(mask, bool)):
+    for c, holes in parts_of(mask):
         outer, inner = simplify_part(c, holes, target_iou)
-        out.append(join_holes(_clockwise(outer), inner))
+        out.append(join_holes(_clockwise(to_image(outer)), [to_image(x) for x in inner]))
     return out
 
 
