@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from paintgan.errors import PaintGANError, one_line
+from paintgan.gui.background import lower_priority
 from paintgan.gui.session import DocumentSession
 from paintgan.io.recovery import Cancelled, RecoveryEntry, RecoveryStore
 from paintgan.io.snapshot import snapshot_document
@@ -112,7 +113,9 @@ class AutosaveManager(QObject):
         self.gui_ms: list[float] = []  # GUI-thread wall time of each autosave (snapshot + bookkeeping)
         self.gui_cpu_ms: list[float] = []  # the same in CPU time of the GUI thread (not other processes')
         self._tracked: dict[int, _Tracked] = {}
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="paintgan-autosave")
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="paintgan-autosave", initializer=lower_priority
+        )
         weakref.finalize(self, self._executor.shutdown, wait=False)  # a window dropped without closing
         self._in_flight: str | None = None
         self._cancel = threading.Event()

@@ -28,6 +28,7 @@ from paintgan.core.annotations import Shape
 from paintgan.errors import PaintGANError
 from paintgan.gui.annotate.backdrop import Backdrop
 from paintgan.gui.annotate.loader import LoadedImage, Prefetcher
+from paintgan.gui.background import lower_priority
 from paintgan.gui.session import DocumentSession
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ class DatasetController(QObject):
         self._order = order or (lambda: list(range(len(self.dataset))) if self.dataset is not None else [])
         self._saved_generation = -1
         self._saving_generation = -1
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintgan-annotate-save")
+        self._saver = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="paintgan-annotate-save", initializer=lower_priority
+        )
         self._save_future: Future[Any] | None = None
         self._save_done.connect(self._on_save_done)  # queued: emitted on the save thread
         # (image, layer, shape count) the file list last showed as "edited": a drag's many edits then

@@ -21,6 +21,7 @@ from paintgan.core.document import Document
 from paintgan.core.layers import RasterLayer
 from paintgan.errors import PaintGANError, user_message
 from paintgan.gui.annotate.backdrop import build_levels
+from paintgan.gui.background import lower_priority
 
 
 @dataclass
@@ -92,7 +93,9 @@ class Prefetcher:
 
     def __init__(self, capacity: int = 3) -> None:
         self.capacity = capacity
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintgan-annotate-load")
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="paintgan-annotate-load", initializer=lower_priority
+        )
         self._items: OrderedDict[Path, Future[LoadedImage]] = OrderedDict()
         self._lock = threading.Lock()
         self.closed = False

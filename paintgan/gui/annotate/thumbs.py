@@ -115,8 +115,10 @@ class ThumbnailCache(QObject):
 
     def _work(self) -> None:
         from paintgan.errors import PaintGANError
+        from paintgan.gui.background import lower_priority
         from paintgan.io.images import load_thumbnail
 
+        lower_priority()
         while True:
             with self._cond:
                 while not self._pending and not self._stop:
