@@ -139,3 +139,40 @@ def test_a_polygon_rasterises_back_to_its_mask():
     back = pz.polygons_to_mask(polys, disc.shape)
     assert geo.mask_iou(back, disc.astype(bool)) >= 0.98 and len(polys[0]) < 100
     assert abs(int(back.sum()) - int(disc.sum())) < 0.02 * disc.sum()  # no half-pixel shrink or growth
+
+
+def _iou_of(outline: np.ndarray, mask: np.ndarray) -> float:
+    return geo.mask_iou(pz.polygons_to_mask([outline], mask.shape), mask)
+
+
+def test_fitted_edges_fit_a_disc_better_with_the_same_vertices():
+    n = 200
+    yy, xx = np.mgrid[:n, :n]
+    mask = (xx - 97.3) ** 2 + (yy - 103.1) ** 2 <= 70.0**2
+    contour = pz.contours_of(mask)[0]
+    dp = cv2.approxPolyDP(contour.reshape(-1, 1, 2).astype(np.int32), 1.5, True).reshape(-1, 2).astype(float)
+    fitted = pz.fit_edges(contour, dp)
+    assert fitted.shape == dp.shape
+    # chords between contour pixels cut inside the disc; the fitted edges run through their pixels
+    assert polygon_area(fitted) > polygon_area(dp)
+    assert _iou_of(fitted, mask) > _iou_of(dp, mask)
+    assert np.abs(fitted - dp).max() <= pz.FIT_MAX_SHIFT + 1e-9
+    # simplify_part applies it: better than Douglas-Peucker alone at the same vertex count
+    simple, holes = pz.simplify_part(contour, [])
+    assert holes == [] and _iou_of(simple, mask) >= 0.98
+
+
+def test_fitted_edges_keep_a_rectangles_corners_and_thin_angles():
+    mask = np.zeros((100, 120), bool)
+    mask[20:70, 30:101] = True
+    contour = pz.contours_of(mask)[0]
+    corners = cv2.approxPolyDP(contour.reshape(-1, 1, 2).astype(np.int32), 1.0, True).reshape(-1, 2)
+    assert len(corners) == 4
+    assert np.allclose(pz.fit_edges(contour, corners.astype(float)), corners)
+    # the outline may start anywhere along the contour
+    rolled = np.roll(corners, 2, axis=0).astype(float)
+    assert np.allclose(pz.fit_edges(contour, rolled), rolled)
+    # a vertex that is not a contour pixel: nothing is moved
+    odd = corners.astype(float).copy()
+    odd[0] += 0.5
+    assert np.array_equal(pz.fit_edges(contour, odd), odd)
