@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +94,7 @@ def write_manifest(
     params: int,
     extra: dict[str, Any] | None = None,
     in_ch: int = IN_CH,
+    weights: dict[str, Any] | None = None,
 ) -> Path:
     colour = in_ch > 3 + NUM_MAPS  # the colour channel follows RGB and the guidance maps
     manifest = {
@@ -140,6 +142,7 @@ def write_manifest(
                 "parity_max_abs_diff": parity_diff,
                 "params": params,
                 "bytes": onnx_path.stat().st_size,
+                **(weights or {}),
             },
             **(extra or {}),
         },
@@ -150,12 +153,35 @@ def write_manifest(
     return path
 
 
-def load_checkpoint(path: str | Path) -> tuple[MaskNet, int]:
+def load_checkpoint(path: str | Path, weights: str = "auto") -> tuple[MaskNet, int, str]:
+    """The network of a training checkpoint (eval mode), its step and which weights it holds. `weights`:
+    "ema" (the moving average, `averaging.WeightAverage`), "model" (the last step's weights) or "auto"
+    (the average when the checkpoint has one)."""
+    if weights not in ("auto", "ema", "model"):
+        raise ValueError(f"weights must be auto, ema or model, got {weights!r}")
     ck = torch.load(str(path), map_location="cpu", weights_only=False)
-    net = MaskNet(in_ch=input_channels(ck["model"]))
-    net.load_state_dict(ck["model"])
+    if weights == "ema" and "ema" not in ck:
+        raise ValueError(f"{path} has no weight average (trained before stop 17 or with --ema-decay 0)")
+    used = "ema" if weights != "model" and "ema" in ck else "model"
+    state = ck[used]
+    net = MaskNet(in_ch=input_channels(state))
+    net.load_state_dict(state)
     net.eval()
-    return net, int(ck.get("step", 0))
+    return net, int(ck.get("step", 0)), used
+
+
+def recompute_bn(
+    net: MaskNet, batches: int, objects: str, backgrounds: str, seed: int = 0, n: int = 12
+) -> int:
+    """`averaging.precise_bn` over `batches` training batches of `n` from the training generator."""
+    from paintgan.training.averaging import precise_bn
+    from paintgan.training.segment_data import make_generator
+    from paintgan.training.segment_train import precise_bn_batches
+
+    gen = make_generator("train", seed, objects, backgrounds)
+    done = precise_bn(net, precise_bn_batches(net, gen, np.random.default_rng(seed), batches, n))
+    net.eval()
+    return done
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,8 +189,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--out", required=True, help="model folder to write (models/segment)")
     ap.add_argument("--evaluation", default=None, help="JSON file merged into manifest evaluation")
+    ap.add_argument(
+        "--weights", default="auto", choices=("auto", "ema", "model"),
+        help="the checkpoint's weight average (ema), its last weights (model), or ema when present (auto)",
+    )
+    ap.add_argument(
+        "--precise-bn", type=int, default=0, metavar="BATCHES",
+        help="re-estimate the batch norms' statistics over this many training batches first (0: keep)",
+    )
+    ap.add_argument("--objects", default="/usr/share/openclipart/png", help="for --precise-bn")
+    ap.add_argument("--backgrounds", default="/usr/share/wallpapers", help="for --precise-bn")
+    ap.add_argument("--seed", type=int, default=4242, help="for --precise-bn")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    net, step = load_checkpoint(args.ckpt)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    net, step, used = load_checkpoint(args.ckpt, args.weights)
+    if args.precise_bn > 0:
+        recompute_bn(net, args.precise_bn, args.objects, args.backgrounds, args.seed)
     out = Path(args.out)
     onnx_path = export_onnx(net, out / "mask.onnx")
     diff = parity(net, onnx_path)
@@ -174,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = json.loads(Path(args.evaluation).read_text()) if args.evaluation else None
     if extra is not None:
         extra.pop("per_scene", None)  # the table and summaries only
-    write_manifest(out, onnx_path, step, diff, count_params(net), extra, net.in_ch)
+    how = {"weights": used, "precise_bn_batches": args.precise_bn}
+    write_manifest(out, onnx_path, step, diff, count_params(net), extra, net.in_ch, how)
     print(json.dumps({"out": str(out), "step": step, "parity": diff, "bytes": onnx_path.stat().st_size}))
     return 0
 

@@ -10,7 +10,9 @@ against ONNX Runtime); the identity batch norms that leaves are then calibrated 
 what the model predicts. When that graph does not fit the architecture (the reason is printed), only the
 encoder is warm-started from the polygon model (`--fallback-onnx`). Every `--save-every` steps `last.pt`
 is written; every `--eval-every` steps the model is scored on fixed validation crops (val split of objects
-and photographs: mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best.
+and photographs: mIoU from the box, and after 3 simulated clicks) and `best.pt` keeps the best. Since stop
+17 a moving average of the weights (`--ema-decay`, `averaging.WeightAverage`) is kept in the checkpoints
+beside the weights; it is what is scored, and what `segment_export` exports (with `--precise-bn`).
 `OUT/log.jsonl` has one line per log interval.
 
 The input: RGB, the guidance maps (`clickmaps`) and a colour channel (`colour_prior.box_ring_channel`:
@@ -29,7 +31,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ import torch.nn.functional as F
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment.clickmaps import CONTEXT, guidance, next_click
 from paintgan.inference.segment.colour_prior import box_ring_channel
+from paintgan.training.averaging import WeightAverage
 from paintgan.training.onnx_warm_start import ArchitectureMismatch, calibrate_identity_bn
 from paintgan.training.segment_data import CropGenerator, make_generator
 from paintgan.training.segment_model import (
@@ -162,6 +165,28 @@ def evaluate(
     return out
 
 
+def training_forward(
+    net: MaskNet, gen: CropGenerator, rng: np.random.Generator, n: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training batch as a training step sees it: `n` crops, random clicks, and with probability 0.6 the
+    prediction after 1-3 simulated RITM rounds as the previous mask. Returns (input, target)."""
+    crops, gts, colour = batch(gen, n)
+    clicks = [random_clicks(rng, g) for g in gts]
+    prev = None
+    if rng.random() < 0.6:
+        prev = simulate(net, crops, gts, clicks, int(rng.integers(1, 4)), colour)
+    return make_input(crops, clicks, prev, colour), torch.from_numpy(gts.astype(np.float32))[:, None]
+
+
+def precise_bn_batches(
+    net: MaskNet, gen: CropGenerator, rng: np.random.Generator, batches: int, n: int
+) -> Iterator[torch.Tensor]:
+    """Inputs for `averaging.precise_bn`: `batches` training batches of `n`, made as a training step makes
+    them (the simulated clicks' forward passes included)."""
+    for _ in range(batches):
+        yield training_forward(net, gen, rng, n)[0]
+
+
 def save(path: Path, net: MaskNet, opt: torch.optim.Optimizer, step: int, extra: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step, **extra}, tmp)
@@ -216,6 +241,7 @@ def train(args: argparse.Namespace) -> int:
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     step, best = 0, -1.0
     last = out / "last.pt"
+    ck: dict[str, Any] = {}
     if last.exists():
         ck = torch.load(last, map_location="cpu", weights_only=False)
         old = widen_input(net, ck["model"])
@@ -231,6 +257,13 @@ def train(args: argparse.Namespace) -> int:
         print(how, flush=True)
     for g in opt.param_groups:
         g["lr"] = args.lr
+    # the weights' moving average is what gets evaluated, kept as best.pt and exported (`averaging`)
+    avg = WeightAverage(net, args.ema_decay, ck.get("ema")) if args.ema_decay > 0 else None
+    eval_net = MaskNet(in_ch=net.in_ch) if avg is not None else net
+
+    def extra(**kw: Any) -> dict[str, Any]:
+        return {**kw, **({"ema": avg.state_dict(), "ema_decay": avg.decay} if avg is not None else {})}
+
     seed = args.seed * 100003 + step  # a resumed run sees new samples
     gen = make_generator("train", seed, args.objects, args.backgrounds)
     vgen = make_generator("val", 12345, args.objects, args.backgrounds)
@@ -242,21 +275,17 @@ def train(args: argparse.Namespace) -> int:
     while step < end:
         if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
             break
-        crops, gts, colour = batch(gen, args.batch)
-        clicks = [random_clicks(rng, g) for g in gts]
-        prev = None
-        if rng.random() < 0.6:
-            prev = simulate(net, crops, gts, clicks, int(rng.integers(1, 4)), colour)
+        x, y = training_forward(net, gen, rng, args.batch)
         warm = min(1.0, (step - first + 1) / 200)  # every run warms up (a resume may bring fresh moments)
         for g in opt.param_groups:
             g["lr"] = args.lr * warm
-        x = make_input(crops, clicks, prev, colour)
-        y = torch.from_numpy(gts.astype(np.float32))[:, None]
         loss, parts = losses(net, x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
+        if avg is not None:
+            avg.update(net)
         step += 1
         for k, v in {"loss": loss.item(), **parts}.items():
             acc[k] = acc.get(k, 0.0) + v
@@ -268,17 +297,19 @@ def train(args: argparse.Namespace) -> int:
             with open(out / "log.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
         if step % args.eval_every == 0 or step == end:
-            ev = evaluate(net, vcrops, vgts, vcolour)
+            if avg is not None:
+                eval_net.load_state_dict(avg.state)
+            ev = evaluate(eval_net, vcrops, vgts, vcolour)
             score = ev["miou_0"] + ev["miou_3"]
             if score > best:
                 best = score
-                save(out / "best.pt", net, opt, step, {"best": best, "val": ev})
+                save(out / "best.pt", net, opt, step, extra(best=best, val=ev))
             print(json.dumps({"step": step, "val": ev, "best": round(best, 4)}), flush=True)
             with open(out / "log.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps({"step": step, "val": ev}) + "\n")
         if step % args.save_every == 0 or step == end:
-            save(last, net, opt, step, {"best": best})
-    save(last, net, opt, step, {"best": best})
+            save(last, net, opt, step, extra(best=best))
+    save(last, net, opt, step, extra(best=best))
     print(f"stopped at step {step}", flush=True)
     return 0
 
@@ -312,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--save-every", type=int, default=50)
+    ap.add_argument(
+        "--ema-decay", type=float, default=0.999,
+        help="decay of the weights' moving average that is evaluated and exported (0: none)",
+    )
     return ap
 
 
