@@ -42,7 +42,10 @@ PHOTO_ROOT = "/usr/share/backgrounds/mate/nature"
 # the scene sets `build` makes (`--set`). val2 is a second, differently sourced set for choosing finishing
 # settings: painted cut-outs of fillets-ng-data and hedgewars-data on the photographs of
 # lomiri-wallpapers-16.04 and ukui-wallpapers (all files directly in /usr/share/backgrounds); neither the
-# training generator nor the held-out set reads them. Only one-piece cut-outs (no sprite sheets)
+# training generator nor the held-out set reads them. Only one-piece cut-outs (no sprite sheets). val3
+# (since stop 17): a third choosing set, the cartoon sprites of supertux-data (creatures and objects: small,
+# outlined, many animation frames, near-duplicates dropped) on the same photographs as val2; with val2 it
+# halves the luck in choosing among checkpoints whose val2 scores swung by 5 points
 SETS: dict[str, dict[str, Any]] = {
     "heldout": {
         "object_roots": OBJECT_ROOTS,
@@ -55,6 +58,16 @@ SETS: dict[str, dict[str, Any]] = {
         "photo_roots": ("/usr/share/backgrounds",),
         "sources": "fillets-ng-data (GPL-2+), hedgewars-data (GPL-2) cut-outs; lomiri-wallpapers-16.04 and "
         "ukui-wallpapers photographs (CC-BY-SA-3.0)",
+        "one_piece": True,
+    },
+    "val3": {
+        "object_roots": (
+            "/usr/share/games/supertux2/images/creatures",
+            "/usr/share/games/supertux2/images/objects",
+        ),
+        "photo_roots": ("/usr/share/backgrounds",),
+        "sources": "supertux-data (GPL-3+ / CC-BY-SA) sprites; lomiri-wallpapers-16.04 and ukui-wallpapers "
+        "photographs (CC-BY-SA-3.0)",
         "one_piece": True,
     },
 }
@@ -187,7 +200,7 @@ def build(out: str | Path, count: int, seed: int = 2024, scene_set: str = "heldo
         raise FileNotFoundError(
             f"scene sources missing under {', '.join(object_roots)} / {', '.join(photo_roots)}: apt-get "
             "install lincity-ng-data pingus-data mate-backgrounds (val2: fillets-ng-data hedgewars-data "
-            "lomiri-wallpapers-16.04 ukui-wallpapers)"
+            "lomiri-wallpapers-16.04 ukui-wallpapers; val3: supertux-data and val2's wallpapers)"
         )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -224,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set",
         choices=tuple(SETS),
         default="heldout",
-        help="heldout: lincity/pingus on mate nature photos; val2: fillets-ng/hedgewars on lomiri/ukui",
+        help="heldout: lincity/pingus on mate nature photos; val2: fillets-ng/hedgewars on lomiri/ukui; "
+        "val3: supertux sprites on lomiri/ukui",
     )
     args = ap.parse_args(list(argv) if argv is not None else None)
     print(json.dumps(build(args.out, args.count, args.seed, args.set)))
