@@ -23,6 +23,7 @@ of p, as GrabCut starts: 0.847 / 0.914)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 LEVELS = 16  # histogram levels a channel
@@ -34,6 +35,13 @@ RING_SHARE = 0.9  # of the background histogram's mass that comes from the ring 
 FG_POWER = 2  # the object histogram counts each crop pixel by p ** FG_POWER: the confident part weighs most
 RING_PIXELS = 16000  # the ring is sampled on a grid down to about this many pixels
 CHANNEL_RANGE = 4.0  # the network's colour channel maps log ratios in [-4, 4] to [0, 1]
+# a hole of the mask is filled when its mean colour channel exceeds 0.5 + HOLE_MARGIN (log ratio 0.8: its
+# colours over twice as likely inside the box as around it). Shipped model 2.4.0, box only, polygon mIoU:
+# val2 0.871 -> 0.875 (margin 0: 0.872, 0.05: 0.874), val3 0.852 -> 0.860 (0: 0.861, 0.05: 0.860);
+# checkpoint 18500, which hollows outlined sprites, val3 0.772 -> 0.793; the held-out scenes 0.933 ->
+# 0.933 (margin 0: 0.931)
+HOLE_MARGIN = 0.1
+HOLE_FILL = 0.6  # the probability a filled hole gets (above the polygon's 0.5 cut)
 
 
 def ring_pixels(
@@ -113,4 +121,36 @@ def with_colour_prior(crop_rgb: np.ndarray, prob: np.ndarray, weight: float = WE
     for _ in range(rounds):
         z = z0 + weight * colour_log_ratio(crop_rgb, out, ring=ring)
         out = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).astype(np.float32)
+    return out
+
+
+def fill_object_coloured_holes(
+    prob: np.ndarray, colour: np.ndarray, negative: np.ndarray | None = None, margin: float = HOLE_MARGIN
+) -> np.ndarray:
+    """`prob` ((S, S) in [0, 1]) with the holes of its mask (`prob > 0.5`: regions of background that do not
+    reach the crop's border) filled where they are coloured like the object: mean `colour` (the colour
+    channel, `box_ring_channel`) above 0.5 + `margin`. A hole with a negative click in it (`negative`:
+    (K, 2) crop coordinates) stays. The network sometimes takes the dark outline of a cartoon for the
+    object and its flat-coloured inside for background seen through a ring; a hole that shows the
+    photograph around the box keeps its colours and stays a hole."""
+    m = np.asarray(prob) > 0.5
+    n, lab = cv2.connectedComponents((~m).astype(np.uint8), connectivity=4)
+    if n <= 2:  # the background alone, or nothing
+        return prob
+    border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    sums = np.bincount(lab.ravel(), weights=np.asarray(colour, np.float64).ravel(), minlength=n)
+    counts = np.bincount(lab.ravel(), minlength=n)
+    fill = sums / np.maximum(counts, 1) > 0.5 + margin
+    fill[0] = False  # the mask itself (label 0: outside ~m)
+    fill[border] = False
+    if negative is not None and len(negative):
+        q = np.round(np.asarray(negative, np.float64).reshape(-1, 2)).astype(int)
+        h, w = lab.shape
+        ok = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
+        fill[lab[q[ok, 1], q[ok, 0]]] = False
+    if not fill.any():
+        return prob
+    out = np.array(prob, np.float32, copy=True)
+    holes = fill[lab]
+    out[holes] = np.maximum(out[holes], HOLE_FILL)
     return out

@@ -10,7 +10,9 @@ Finishing step: `finish="guided"` (the default) adds a colour model of the objec
 crop, and a ring of the photograph around the box) to the probability (`colour_prior`) and snaps it to the
 photograph's colour edges with a colour guided filter on the crop (`guided_filter.finish_probability`,
 about 8 ms; vertex drags skip it while the mouse moves; the next click is fed the model's own
-probability); `finish="grabcut"`: GrabCut (2 iterations) on a
+probability), then fills the mask's holes that are coloured like the object rather than like the
+photograph around the box (`colour_prior.fill_object_coloured_holes`, also while dragging);
+`finish="grabcut"`: GrabCut (2 iterations) on a
 160x160 crop of the box, initialised from the guided-filtered probability (sure foreground where it is
 confident, sure background outside the box, clicks forced); the polygons then come from its mask, which
 is also fed back on the next click.
@@ -29,7 +31,11 @@ import numpy as np
 from paintgan.inference.segment import geometry as geo
 from paintgan.inference.segment import polygonize as pz
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, SIGMA, guidance
-from paintgan.inference.segment.colour_prior import box_ring_channel, ring_pixels
+from paintgan.inference.segment.colour_prior import (
+    box_ring_channel,
+    fill_object_coloured_holes,
+    ring_pixels,
+)
 from paintgan.inference.segment.guided_filter import finish_probability
 
 MIN_SIDE = 4.0  # the smallest box side (image pixels) the mask model segments
@@ -227,8 +233,12 @@ class MaskSegmenter:
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
         out_prob, out_m = prob, m
         clicked = bool(len(pc) or len(nc))
-        if self.finish == "guided" and not live:
-            out_prob = finish_probability(crop, prob, ring, clicked)
+        if self.finish == "guided":
+            if not live:
+                out_prob = finish_probability(crop, prob, ring, clicked)
+            if colour is None:
+                colour = box_ring_channel(crop, ring, self.context)
+            out_prob = fill_object_coloured_holes(out_prob, colour, nc)
         elif self.finish == "grabcut":
             # initialised from the guided-filter finish: held-out box mIoU 0.914 -> 0.921, NoC@85/90 clicks
             # 1.34/2.88 -> 0.98/2.73 (about 44 ms a call)
