@@ -11,9 +11,9 @@ Each sample is made directly at crop scale (cheap enough to generate while train
   thin and concave stroke shapes; hollow frames, rings and bent pipes, 2 % of the silhouettes (added at
   step 13300: the second validation set's frames and pipes were filled in, IoU 0.1-0.45; at 10 % the
   network began to hollow out filled cartoon objects with dark outlines; at 5 % so did checkpoints 18260
-  to 19200, box mIoU on val3's outlined sprites 0.85 -> 0.75, so 2 % from step 18000 on); letters) *filled with a region of
-  another photograph* (or of the same one, for low contrast; sometimes the clip art's own colours), with
-  a lighting gradient, a soft anti-aliased edge and sometimes a drop shadow;
+  to 19200, box mIoU on val3's outlined sprites 0.85 -> 0.75, so 2 % from step 18000 on); letters)
+  *filled with a region of another photograph* (or of the same one, for low contrast; sometimes the clip
+  art's own colours), with a lighting gradient, a soft anti-aliased edge and sometimes a drop shadow;
 * multi-part objects (`PARTS_P`): the target is filled part by part, each part with its own photo region
   or colour, and some targets (`COMPOSITE_P`) are built from parts (a tree: foliage blobs on a stem; a
   building on a ground plate). The shipped model's worst held-out scenes were such objects (lincity
