@@ -136,3 +136,20 @@ def test_a_seven_channel_checkpoint_is_widened_with_zero_weights():
         assert torch.allclose(new(x), old(x[:, :7]), atol=1e-6)  # the new channel starts unused
     with pytest.raises(ValueError, match="input channels"):
         widen_input(MaskNet(in_ch=7, widths=(8, 8, 8, 8), feat=8), new.state_dict())
+
+
+def test_shrunk_scenes_are_magnified_by_the_crop_like_small_boxes(photos):
+    gen = CropGenerator([], photos, seed=3)
+    gen.lowres_p = 1.0
+    for _ in range(4):
+        crop, mask, ring = gen.sample_with_ring()
+        assert crop.shape == (CROP, CROP, 3) and mask.shape == (CROP, CROP)
+        assert 0.02 < mask.mean() < 0.95 and len(ring) > 0
+    # the shrink itself: area-averaged, the mask cut at half coverage
+    img = np.zeros((176, 176, 3), np.uint8)
+    vis = np.zeros((176, 176), bool)
+    vis[40:120, 30:150] = True
+    img[vis] = 255
+    small, m = gen._shrink(img, vis)
+    assert small.shape[:2] == m.shape and 24 <= m.shape[0] <= 176 / 1.5 + 1
+    assert abs(m.mean() - vis.mean()) < 0.05
