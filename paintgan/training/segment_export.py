@@ -135,7 +135,8 @@ def write_manifest(
         "--threads 2 --batch 12 (resumes checkpoints/segment/last.pt; without one it warm-starts the whole "
         "model from the shipped models/segment/mask.onnx, batch norms unfolded and calibrated; the first run "
         "warm-started the encoder from models/polygon/encoder.onnx), then "
-        "python -m paintgan.training.segment_export --ckpt checkpoints/segment/best.pt --out models/segment",
+        "python -m paintgan.training.segment_export --ckpt checkpoints/segment/last.pt --out models/segment "
+        "--precise-bn 60 (the weights' moving average, batch norms re-estimated over 60 training batches)",
         "evaluation": {
             "export": {
                 "step": step,
