@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,7 +201,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--backgrounds", default="/usr/share/wallpapers", help="for --precise-bn")
     ap.add_argument("--seed", type=int, default=4242, help="for --precise-bn")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     net, step, used = load_checkpoint(args.ckpt, args.weights)
     if args.precise_bn > 0:
         recompute_bn(net, args.precise_bn, args.objects, args.backgrounds, args.seed)

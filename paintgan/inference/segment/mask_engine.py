@@ -132,7 +132,7 @@ class BoxInputs(NamedTuple):
     crop: np.ndarray  # (S, S, 3) uint8 RGB: the box plus context
     matrix: np.ndarray  # image pixel -> crop pixel (2, 3)
     ring: np.ndarray  # (N, 3) uint8: the photograph around the box
-    colour: np.ndarray | None  # (S, S) float32 colour channel, None when the model reads none
+    colour: np.ndarray | None  # (S, S) float32 colour channel, None when neither model nor finishing reads it
 
 
 class MaskSegmenter:
@@ -164,15 +164,17 @@ class MaskSegmenter:
 
     def box_inputs(self, image: np.ndarray, box: tuple[float, ...], key: Any) -> BoxInputs:
         """What the box alone decides: its crop and crop matrix, the photograph's pixels around it
-        (`ring_pixels`) and the colour channel (None when the model has none). With `key` (an image
-        fingerprint) the last box's are reused for the same image array and box (vertex drags inside the
-        box and corrective clicks: about 2 ms of a 4000x3000 photo's crop and resize saved per call)."""
+        (`ring_pixels`) and the colour channel (when the model or the "guided" finishing's hole fill reads
+        it, else None). With `key` (an image fingerprint) the last box's are reused for the same image
+        array and box (vertex drags inside the box and corrective clicks: about 2 ms of a 4000x3000
+        photo's crop and resize saved per call)."""
         ck = (id(image), image.__array_interface__["data"][0], image.shape, key, box)
         if key is not None and self._box is not None and self._box[0] == ck:
             return self._box[1]
         crop, m = geo.crop_image(image, box, self.crop_size, self.context)
         ring = ring_pixels(image, box)
-        colour = box_ring_channel(crop, ring, self.context) if self.colour_channel else None
+        wanted = self.colour_channel or self.finish == "guided"
+        colour = box_ring_channel(crop, ring, self.context) if wanted else None
         out = BoxInputs(crop, m, ring, colour)
         if key is not None:
             crop.setflags(write=False)
@@ -222,7 +224,8 @@ class MaskSegmenter:
         pc, nc, ec = (self.to_crop(p, m) for p in (positive, negative, extreme))
         maps = guidance(pc, nc, ec, prev, s, self.sigma)
         parts = [(crop.astype(np.float32) * (1.0 / 255.0)).transpose(2, 0, 1), maps]
-        if colour is not None:
+        if self.colour_channel:
+            assert colour is not None
             parts.append(colour[None])
         x = np.concatenate(parts)[None]
         t1 = time.perf_counter()
@@ -236,8 +239,7 @@ class MaskSegmenter:
         if self.finish == "guided":
             if not live:
                 out_prob = finish_probability(crop, prob, ring, clicked)
-            if colour is None:
-                colour = box_ring_channel(crop, ring, self.context)
+            assert colour is not None
             out_prob = fill_object_coloured_holes(out_prob, colour, nc)
         elif self.finish == "grabcut":
             # initialised from the guided-filter finish: held-out box mIoU 0.914 -> 0.921, NoC@85/90 clicks
