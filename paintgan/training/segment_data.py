@@ -27,6 +27,7 @@ The packages reserved for the held-out evaluation are never read here.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -67,6 +68,28 @@ OWN_COLOURS_P = 0.5
 # 128 px crop, so the network met blocky, blurred outlines and magnified JPEG blocks only at inference)
 LOWRES_P = 0.3
 LOWRES_FACTOR = (1.5, 5.0)  # the scene is shrunk by a factor drawn from this range
+# painted and rendered game sprites with their own alpha (added at step 22000 of stop 18, as the issue asked:
+# until then every target was clip art, a generated shape or a letter filled with photo texture, and the
+# network's worst held-out scenes were rendered objects whose parts it took for background or whose
+# similar-looking background it took in). Debian packages, none read by any evaluation set: wesnoth-1.16-data
+# (painted units and portraits, GPL-2+), widelands-data (rendered buildings, trees, animals, GPL-2+),
+# flare-game (rendered creatures and items, CC-BY-SA-3.0); train split by file-name hash
+SPRITE_ROOTS = (
+    "/usr/share/games/wesnoth/1.16/data/core/images/units",
+    "/usr/share/games/wesnoth/1.16/data/core/images/portraits",
+    "/usr/share/games/wesnoth/1.16/data/core/images/items",
+    "/usr/share/games/wesnoth/1.16/data/core/images/scenery",
+    "/usr/share/games/widelands/data/tribes",
+    "/usr/share/games/widelands/data/world",
+    "/usr/share/games/flare/mods",
+)
+SPRITE_P = 0.3  # share of silhouettes that are sprites (when there are any)
+SPRITE_OWN_P = 0.85  # share of sprites shown in their own colours (the rest: filled with photo texture)
+SPRITE_VAL_PERCENT = 10  # folders of sprites kept for the training run's validation crops
+SPRITES_PER_FOLDER = 8  # animation frames: at most this many files of one folder (chosen by name hash)
+# share of targets blended over the background in linear light (gamma 2.2), as a camera's pixels mix the
+# light of an edge; the rest in sRGB values, as drawing programs mix
+LINEAR_BLEND_P = 0.5
 
 
 def jpeg_pass(rgb: np.ndarray, quality: int) -> np.ndarray:
@@ -83,6 +106,65 @@ def _load_photo(path: Path, max_side: int) -> np.ndarray | None:
     if s < 1:
         im = cv2.resize(im, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+
+
+def sprite_roots(arg: str) -> tuple[str, ...]:
+    """The command-line form (comma-separated folders, '' for none) as a tuple."""
+    return tuple(r for r in (x.strip() for x in arg.split(",")) if r)
+
+
+def list_sprites(roots: Sequence[str | Path], per_folder: int = SPRITES_PER_FOLDER) -> list[Path]:
+    """PNG files under `roots` (missing roots skipped), at most `per_folder` of each folder (those whose
+    name hashes lowest: a spread of animation frames, the same on every machine)."""
+    by_folder: dict[Path, list[Path]] = {}
+    for r in roots:
+        if Path(r).is_dir():
+            for f in Path(r).rglob("*.png"):
+                by_folder.setdefault(f.parent, []).append(f)
+    out: list[Path] = []
+    for files in by_folder.values():
+        files.sort(key=lambda f: hashlib.sha1(f.name.encode()).hexdigest())
+        out.extend(files[:per_folder])
+    return sorted(out)
+
+
+def load_cutout(path: Path, max_side: int = 192, one_piece: bool = False) -> np.ndarray | None:
+    """An RGBA uint8 cut-out (cropped to its alpha above 127, at most `max_side`) or None when the file is
+    not an 8-bit RGBA image, its shape fills under 8 % or over 93 % of its box, or it is smaller than 8
+    px; `one_piece`: also None when its largest part holds under 85 % of its opaque pixels (sprite sheets,
+    scattered particles)."""
+    im = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if im is None or im.ndim != 3 or im.shape[2] != 4 or im.dtype != np.uint8:
+        return None
+    hard = im[..., 3] > 127
+    ys, xs = np.nonzero(hard)
+    if len(xs) <= 50:
+        return None
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    im, hard = im[box], hard[box]
+    fill = float(hard.mean())
+    if not 0.08 < fill < 0.93 or min(im.shape[:2]) < 8:
+        return None
+    if one_piece:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(hard.astype(np.uint8), connectivity=8)
+        if stats[1:, cv2.CC_STAT_AREA].max() < 0.85 * len(xs):
+            return None
+    s = max_side / max(im.shape[:2])
+    if s < 1:
+        im = cv2.resize(im, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(im, cv2.COLOR_BGRA2RGBA)
+
+
+def blend(bg: np.ndarray, fill: np.ndarray, alpha: np.ndarray, linear: bool = False) -> np.ndarray:
+    """`fill` over `bg` ((H, W, 3) float, 0-255) by `alpha` ((H, W) in [0, 1]); `linear`: mixed in linear
+    light (gamma 2.2), where a half-covered pixel of a dark object on a bright background looks brighter
+    than the sRGB mean."""
+    a = np.clip(alpha, 0.0, 1.0)[..., None]
+    if not linear:
+        return bg * (1 - a) + fill * a
+    lb = (np.clip(bg, 0, 255) / 255.0) ** 2.2
+    lf = (np.clip(fill, 0, 255) / 255.0) ** 2.2
+    return np.maximum(lb * (1 - a) + lf * a, 0.0) ** (1 / 2.2) * 255.0
 
 
 def _crop_alpha(a: np.ndarray) -> np.ndarray:
@@ -102,14 +184,16 @@ class CropGenerator:
         size: int = CROP,
         cache: int = 2500,
         max_photo_side: int = 720,
+        sprites: Sequence[Path] = (),
     ) -> None:
         self.objects = list(objects)
+        self.sprites = list(sprites)
         self.rng = np.random.default_rng(seed)
         self.size = size
         self.photos = [p for p in (_load_photo(f, max_photo_side) for f in photos) if p is not None]
         if not self.photos:
             raise ValueError("no readable background photographs")
-        self._cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
+        self._cache: OrderedDict[Path, np.ndarray | None] = OrderedDict()
         self._cache_size = cache
         self.parts_p, self.composite_p = PARTS_P, COMPOSITE_P
         self.lowres_p = LOWRES_P
@@ -138,26 +222,14 @@ class CropGenerator:
             f = 0.6 * f + 0.4 * f.mean(axis=2, keepdims=True)
         return np.clip(f, 0, 255).astype(np.uint8)
 
-    def _clipart(self) -> np.ndarray | None:
-        """A cached RGBA openclipart cut-out (cropped to its alpha, max side 192) or None."""
-        i = int(self.rng.integers(len(self.objects)))
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
-        out = None
-        im = cv2.imread(str(self.objects[i]), cv2.IMREAD_UNCHANGED)
-        if im is not None and im.ndim == 3 and im.shape[2] == 4 and im.dtype == np.uint8:
-            a = im[..., 3]
-            ys, xs = np.nonzero(a > 127)
-            if len(xs) > 50:
-                im = im[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-                fill = float((im[..., 3] > 127).mean())
-                if 0.08 < fill < 0.93 and min(im.shape[:2]) >= 8:
-                    s = 192 / max(im.shape[:2])
-                    if s < 1:
-                        im = cv2.resize(im, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-                    out = cv2.cvtColor(im, cv2.COLOR_BGRA2RGBA)
-        self._cache[i] = out
+    def _cutout(self, files: list[Path], one_piece: bool) -> np.ndarray | None:
+        """A random file of `files` as a cached RGBA cut-out (`load_cutout`) or None."""
+        path = files[int(self.rng.integers(len(files)))]
+        if path in self._cache:
+            self._cache.move_to_end(path)
+            return self._cache[path]
+        out = load_cutout(path, one_piece=one_piece)
+        self._cache[path] = out
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return out
@@ -332,7 +404,8 @@ class CropGenerator:
         return lab
 
     def fill_parts(
-        self, own: np.ndarray | None, placed_rgb: np.ndarray | None, bg: np.ndarray, labels: np.ndarray
+        self, own: np.ndarray | None, placed_rgb: np.ndarray | None, bg: np.ndarray, labels: np.ndarray,
+        own_p: float = OWN_COLOURS_P,
     ) -> np.ndarray:
         """The target's fill with each part (labels 1..K) from its own `_fill` (part 1 may use the
         clip art's colours), blended over a pixel at the part borders."""
@@ -343,22 +416,30 @@ class CropGenerator:
             if not m.any():
                 continue
             m = cv2.GaussianBlur(m, (0, 0), 0.7)
-            f = self._fill(own, placed_rgb, bg) if k == 1 else self._fill(None, None, bg)
+            f = self._fill(own, placed_rgb, bg, own_p) if k == 1 else self._fill(None, None, bg)
             out += f * m[..., None]
             weight += m
         inside = weight > 1e-6
         out[inside] /= weight[inside][:, None]
         return out
 
-    def silhouette(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """(alpha uint8, own RGB or None) cropped to the alpha's box."""
+    def silhouette(self, n: int) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """(alpha uint8, own RGB or None, the chance to be shown in its own colours) cropped to the alpha's
+        box."""
         rng = self.rng
-        u = rng.random()
         rgb = None
         a = None
-        if u < 0.55 and self.objects:
+        own_p = OWN_COLOURS_P
+        if self.sprites and rng.random() < SPRITE_P:
             for _ in range(6):
-                im = self._clipart()
+                im = self._cutout(self.sprites, one_piece=True)
+                if im is not None:
+                    a, rgb, own_p = im[..., 3].copy(), im[..., :3], SPRITE_OWN_P
+                    break
+        u = rng.random()
+        if a is None and u < 0.55 and self.objects:
+            for _ in range(6):
+                im = self._cutout(self.objects, one_piece=False)
                 if im is not None:
                     a, rgb = im[..., 3].copy(), im[..., :3]
                     break
@@ -375,7 +456,7 @@ class CropGenerator:
             rgb = None
             ys, xs = np.nonzero(a > 127)
         sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-        return a[sl], (rgb[sl] if rgb is not None else None)
+        return a[sl], (rgb[sl] if rgb is not None else None), own_p
 
     # ------------------------------------------------------------------ composition
     def _place(
@@ -406,13 +487,14 @@ class CropGenerator:
         return m
 
     def _fill(
-        self, alpha_src_rgb: np.ndarray | None, placed_rgb: np.ndarray | None, bg: np.ndarray
+        self, alpha_src_rgb: np.ndarray | None, placed_rgb: np.ndarray | None, bg: np.ndarray,
+        own_p: float = OWN_COLOURS_P,
     ) -> np.ndarray:
         rng = self.rng
         n = bg.shape[0]
         # two draws: with one, the clip art's own colours would take u < OWN_COLOURS_P and its silhouettes
         # would never get the low-contrast and flat fills below
-        own_colours = placed_rgb is not None and rng.random() < OWN_COLOURS_P
+        own_colours = placed_rgb is not None and rng.random() < own_p
         u = rng.random()
         if own_colours:
             fill = placed_rgb.astype(np.float32)
@@ -458,22 +540,22 @@ class CropGenerator:
         bg = self.photo_region(n, n).astype(np.float32)
         # distractors behind
         for _ in range(int(rng.integers(0, 4))):
-            a, own = self.silhouette(96)
+            a, own, own_p = self.silhouette(96)
             s = rng.uniform(30, 110)
             ar = a.shape[1] / a.shape[0]
             w, h = (s * math.sqrt(ar), s / math.sqrt(ar))
             pa, pc = self._place(a, own, w, h, *rng.uniform(0, n, 2), float(rng.uniform(-30, 30)), n)
             fa = (pa.astype(np.float32) / 255)[..., None]
-            bg = bg * (1 - fa) + self._fill(own, pc, bg.astype(np.uint8)) * fa
+            bg = bg * (1 - fa) + self._fill(own, pc, bg.astype(np.uint8), own_p) * fa
         if rng.random() < DEFOCUS_P:  # depth of field: the background (and distractors) out of focus
             bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(0.8, 5.0))
         # the target
         parts: np.ndarray | None = None
         if rng.random() < self.composite_p:
             alpha, parts = self.composite(128)
-            own = None
+            own, own_p = None, OWN_COLOURS_P
         else:
-            alpha, own = self.silhouette(128)
+            alpha, own, own_p = self.silhouette(128)
         ar = alpha.shape[1] / alpha.shape[0] * math.exp(rng.normal(0, 0.2))
         ar = float(np.clip(ar, 0.2, 5.0))
         s = rng.uniform(95, 120)
@@ -515,11 +597,14 @@ class CropGenerator:
         if rng.random() < 0.7:
             soft = cv2.GaussianBlur(soft, (0, 0), rng.uniform(0.4, 1.3))
         bg8 = bg.astype(np.uint8)
-        fill = self._fill(own, pc, bg8) if labels is None else self.fill_parts(own, pc, bg8, labels)
-        img = bg * (1 - soft[..., None]) + fill * soft[..., None]
+        if labels is None:
+            fill = self._fill(own, pc, bg8, own_p)
+        else:
+            fill = self.fill_parts(own, pc, bg8, labels, own_p)
+        img = blend(bg, fill, soft, linear=rng.random() < LINEAR_BLEND_P)
         visible = hard
         if rng.random() < 0.3:  # occluder in front
-            oa, oown = self.silhouette(96)
+            oa, oown, oown_p = self.silhouette(96)
             s2 = rng.uniform(30, 90)
             ys, xs = np.nonzero(hard)
             j = int(rng.integers(len(xs)))
@@ -528,7 +613,7 @@ class CropGenerator:
                 oa, oown, s2, s2 * rng.uniform(0.5, 1.5), cx, cy, float(rng.uniform(-40, 40)), n
             )
             fo = cv2.GaussianBlur(opa.astype(np.float32) / 255, (0, 0), 0.6)[..., None]
-            img = img * (1 - fo) + self._fill(oown, opc, img.astype(np.uint8)) * fo
+            img = img * (1 - fo) + self._fill(oown, opc, img.astype(np.uint8), oown_p) * fo
             visible = hard & ~(opa > 127)
             if visible.sum() < 0.4 * hard.sum():
                 return None
@@ -575,11 +660,18 @@ class CropGenerator:
 
 
 def make_generator(
-    split: str, seed: int, objects: str = OBJECTS, backgrounds: str = BACKGROUNDS
+    split: str, seed: int, objects: str = OBJECTS, backgrounds: str = BACKGROUNDS,
+    sprites: Sequence[str | Path] = SPRITE_ROOTS,
 ) -> CropGenerator:
-    """A generator over the `split` ("train" or "val") objects and photographs (hash splits)."""
+    """A generator over the `split` ("train" or "val") objects, sprites and photographs (hash splits)."""
     oroot, broot = Path(objects), Path(backgrounds)
     objs = split_files(list_images(oroot), oroot, split, "objects") if oroot.is_dir() else []
+    sprite_files = [  # split by folder: one creature's frames stay on one side
+        f
+        for f in list_sprites(sprites)
+        if (int(hashlib.sha1(str(f.parent).encode()).hexdigest(), 16) % 100 < SPRITE_VAL_PERCENT)
+        == (split == "val")
+    ]
     bgs = (
         split_files(dedupe_resolutions(list_images(broot)), broot, split, "backgrounds")
         if broot.is_dir()
@@ -589,7 +681,16 @@ def make_generator(
         raise FileNotFoundError(
             f"no background photographs under {backgrounds} (apt-get install plasma-workspace-wallpapers)"
         )
-    return CropGenerator(objs, bgs, seed=seed)
+    return CropGenerator(objs, bgs, seed=seed, sprites=sprite_files)
 
 
-__all__ = ["CANVAS", "CropGenerator", "make_generator"]
+__all__ = [
+    "CANVAS",
+    "SPRITE_ROOTS",
+    "CropGenerator",
+    "blend",
+    "list_sprites",
+    "load_cutout",
+    "make_generator",
+    "sprite_roots",
+]

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from paintgan.inference.segment.clickmaps import CONTEXT, CROP, NUM_MAPS, SIGMA
+from paintgan.training.segment_data import SPRITE_ROOTS, sprite_roots
 from paintgan.training.segment_model import IN_CH, MaskNet, count_params, input_channels
 
 LICENSE = (
@@ -171,14 +172,15 @@ def load_checkpoint(path: str | Path, weights: str = "auto") -> tuple[MaskNet, i
 
 
 def recompute_bn(
-    net: MaskNet, batches: int, objects: str, backgrounds: str, seed: int = 0, n: int = 12
+    net: MaskNet, batches: int, objects: str, backgrounds: str, seed: int = 0, n: int = 12,
+    sprites: Sequence[str] = (),
 ) -> int:
     """`averaging.precise_bn` over `batches` training batches of `n` from the training generator."""
     from paintgan.training.averaging import precise_bn
     from paintgan.training.segment_data import make_generator
     from paintgan.training.segment_train import precise_bn_batches
 
-    gen = make_generator("train", seed, objects, backgrounds)
+    gen = make_generator("train", seed, objects, backgrounds, sprites)
     done = precise_bn(net, precise_bn_batches(net, gen, np.random.default_rng(seed), batches, n))
     net.eval()
     return done
@@ -199,11 +201,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--objects", default="/usr/share/openclipart/png", help="for --precise-bn")
     ap.add_argument("--backgrounds", default="/usr/share/wallpapers", help="for --precise-bn")
+    ap.add_argument(
+        "--sprites", default=",".join(SPRITE_ROOTS), help="for --precise-bn: comma-separated sprite folders"
+    )
     ap.add_argument("--seed", type=int, default=4242, help="for --precise-bn")
     args = ap.parse_args(list(argv) if argv is not None else None)
     net, step, used = load_checkpoint(args.ckpt, args.weights)
     if args.precise_bn > 0:
-        recompute_bn(net, args.precise_bn, args.objects, args.backgrounds, args.seed)
+        sprites = sprite_roots(args.sprites)
+        recompute_bn(net, args.precise_bn, args.objects, args.backgrounds, args.seed, sprites=sprites)
     out = Path(args.out)
     onnx_path = export_onnx(net, out / "mask.onnx")
     diff = parity(net, onnx_path)

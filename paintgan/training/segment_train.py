@@ -45,7 +45,7 @@ from paintgan.inference.segment.clickmaps import CONTEXT, guidance, next_click
 from paintgan.inference.segment.colour_prior import box_ring_channel
 from paintgan.training.averaging import WeightAverage
 from paintgan.training.onnx_warm_start import ArchitectureMismatch, calibrate_identity_bn
-from paintgan.training.segment_data import CropGenerator, make_generator
+from paintgan.training.segment_data import SPRITE_ROOTS, CropGenerator, make_generator, sprite_roots
 from paintgan.training.segment_model import (
     MaskNet,
     warm_start_from_mask_onnx,
@@ -252,7 +252,8 @@ def train(args: argparse.Namespace) -> int:
         step, best = int(ck["step"]), float(ck.get("best", -1.0))
         print(f"resumed from {last} at step {step} (best val {best:.4f})", flush=True)
     else:
-        cgen = make_generator("train", args.seed * 100003 + 7, args.objects, args.backgrounds)
+        sprites = sprite_roots(args.sprites)
+        cgen = make_generator("train", args.seed * 100003 + 7, args.objects, args.backgrounds, sprites)
         how = warm_start(net, args.init_onnx, args.fallback_onnx, cgen, args.batch, args.seed + 7)
         print(how, flush=True)
     for g in opt.param_groups:
@@ -265,8 +266,8 @@ def train(args: argparse.Namespace) -> int:
         return {**kw, **({"ema": avg.state_dict(), "ema_decay": avg.decay} if avg is not None else {})}
 
     seed = args.seed * 100003 + step  # a resumed run sees new samples
-    gen = make_generator("train", seed, args.objects, args.backgrounds)
-    vgen = make_generator("val", 12345, args.objects, args.backgrounds)
+    gen = make_generator("train", seed, args.objects, args.backgrounds, sprite_roots(args.sprites))
+    vgen = make_generator("val", 12345, args.objects, args.backgrounds, sprite_roots(args.sprites))
     vcrops, vgts, vcolour = batch(vgen, args.val_count)
     rng = np.random.default_rng(seed)
     t_start = time.time()
@@ -339,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--objects", default="/usr/share/openclipart/png")
     ap.add_argument("--backgrounds", default="/usr/share/wallpapers")
+    ap.add_argument(
+        "--sprites",
+        default=",".join(SPRITE_ROOTS),
+        help="comma-separated folders of RGBA sprites, also used as targets ('' for none; missing: skipped)",
+    )
     ap.add_argument("--val-count", type=int, default=160)
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--eval-every", type=int, default=250)

@@ -153,3 +153,71 @@ def test_shrunk_scenes_are_magnified_by_the_crop_like_small_boxes(photos):
     small, m = gen._shrink(img, vis)
     assert small.shape[:2] == m.shape and 24 <= m.shape[0] <= 176 / 1.5 + 1
     assert abs(m.mean() - vis.mean()) < 0.05
+
+
+def _rgba(path, alpha, colour=(200, 40, 40)):
+    """An RGBA PNG of one `colour` (RGB) with `alpha`."""
+    im = np.zeros((*alpha.shape, 4), np.uint8)
+    im[..., :3] = colour[::-1]  # OpenCV writes BGRA
+    im[..., 3] = alpha
+    cv2.imwrite(str(path), im)
+    return path
+
+
+def test_sprites_are_one_piece_cut_outs_a_few_frames_a_folder(tmp_path):
+    from paintgan.training.segment_data import list_sprites, load_cutout
+
+    one = np.zeros((60, 50), np.uint8)
+    cv2.ellipse(one, (25, 30), (20, 26), 0, 0, 360, 255, -1)
+    sheet = np.zeros((60, 130), np.uint8)  # a sprite sheet: three frames side by side
+    for x in (20, 65, 110):
+        cv2.circle(sheet, (x, 30), 16, 255, -1)
+    a = _rgba(tmp_path / "a.png", one)
+    b = _rgba(tmp_path / "b.png", sheet)
+    cut = load_cutout(a, one_piece=True)
+    assert cut is not None and cut.shape[2] == 4 and cut.shape[:2] == (53, 41)
+    assert tuple(cut[26, 20, :3]) == (200, 40, 40)  # RGB order
+    assert load_cutout(b, one_piece=True) is None
+    assert load_cutout(b, one_piece=False) is not None  # clip art may have several pieces
+    cv2.imwrite(str(tmp_path / "gray.png"), one)
+    assert load_cutout(tmp_path / "gray.png") is None  # no alpha
+    frames = tmp_path / "unit"
+    frames.mkdir()
+    for i in range(12):
+        _rgba(frames / f"f{i:02d}.png", one)
+    found = list_sprites([tmp_path, tmp_path / "missing"], per_folder=5)
+    assert len([f for f in found if f.parent == frames]) == 5
+    assert list_sprites([tmp_path], per_folder=5) == found  # the same frames every time
+
+
+def test_generator_uses_sprites_in_their_own_colours(photos, tmp_path):
+    import paintgan.training.segment_data as sd
+
+    one = np.zeros((80, 60), np.uint8)
+    cv2.ellipse(one, (30, 40), (26, 36), 0, 0, 360, 255, -1)
+    sprite = _rgba(tmp_path / "s.png", one, colour=(255, 0, 255))  # magenta: not in the grey photos
+    gen = CropGenerator([], photos, seed=4, sprites=[sprite])
+    old = sd.SPRITE_P, sd.SPRITE_OWN_P
+    sd.SPRITE_P, sd.SPRITE_OWN_P = 1.0, 1.0
+    try:
+        alpha, rgb, own_p = gen.silhouette(128)
+        assert rgb is not None and own_p == 1.0 and alpha.shape == (73, 53)
+        magenta = 0
+        for _ in range(6):
+            crop, mask = gen.sample()
+            c = crop.astype(int)
+            magenta += int(((c[..., 0] - c[..., 1] > 60) & (c[..., 2] - c[..., 1] > 60) & mask).sum() > 50)
+        assert magenta >= 3
+    finally:
+        sd.SPRITE_P, sd.SPRITE_OWN_P = old
+
+
+def test_linear_light_blend_brightens_a_half_covered_edge():
+    from paintgan.training.segment_data import blend
+
+    bg = np.full((1, 1, 3), 255.0)
+    fill = np.zeros((1, 1, 3))
+    a = np.full((1, 1), 0.5)
+    assert blend(bg, fill, a)[0, 0, 0] == pytest.approx(127.5)
+    assert blend(bg, fill, a, linear=True)[0, 0, 0] == pytest.approx(255 * 0.5 ** (1 / 2.2), rel=1e-4)
+    assert blend(bg, fill, np.ones((1, 1)), linear=True)[0, 0, 0] == pytest.approx(0.0)
