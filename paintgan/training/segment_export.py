@@ -28,14 +28,19 @@ from paintgan.training.segment_model import IN_CH, MaskNet, count_params, input_
 
 LICENSE = (
     "MIT (weights); training data: openclipart-png (public domain), plasma-workspace-wallpapers "
-    "(GPL/LGPL/CC-BY-SA per wallpaper, Debian); encoder warm-started from models/polygon (same data)"
+    "(GPL/LGPL/CC-BY-SA per wallpaper, Debian); from step 22000 also wesnoth-1.16-data (GPL-2+), "
+    "widelands-data (GPL-2+) and flare-game (CC-BY-SA-3.0) sprites; encoder warm-started from "
+    "models/polygon (same data)"
 )
 DATA_SOURCE = (
     "synthetic crops made while training (paintgan.training.segment_data): silhouettes (openclipart-png "
-    "alpha, train split by file-name hash; random blobs; stroke shapes; Hershey letters) filled with "
-    "regions of Debian plasma-workspace-wallpapers (train split by folder hash), some filled part by part "
-    "or built from parts (trees, buildings on plates), soft edges, shadows, distractors, occluders, blur, "
-    "noise, JPEG; the packages reserved for held-out evaluation are never used"
+    "alpha, train split by file-name hash; random blobs; stroke shapes; Hershey letters; from step 22000 "
+    "painted and rendered game sprites with their own alpha: wesnoth-1.16-data units and portraits, "
+    "widelands-data buildings, trees and animals, flare-game creatures, train split by folder hash) filled "
+    "with regions of Debian plasma-workspace-wallpapers (train split by folder hash) or in their own "
+    "colours, some filled part by part or built from parts (trees, buildings on plates), soft edges "
+    "(half blended in linear light), shadows, distractors, occluders, blur, noise, JPEG, shrunk scenes; "
+    "the packages used by the evaluation sets and those reserved for held-out evaluation are never used"
 )
 
 
@@ -131,7 +136,9 @@ def write_manifest(
         },
         "license": LICENSE,
         "data_source": DATA_SOURCE,
-        "training_command": "nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment "
+        "training_command": "apt-get install -y openclipart-png plasma-workspace-wallpapers "
+        "wesnoth-1.16-data widelands-data flare-game; "
+        "nice -n 19 python -m paintgan.training.segment_train --out checkpoints/segment "
         "--threads 2 --batch 12 (resumes checkpoints/segment/last.pt; without one it warm-starts the whole "
         "model from the shipped models/segment/mask.onnx, batch norms unfolded and calibrated; the first run "
         "warm-started the encoder from models/polygon/encoder.onnx), then "
