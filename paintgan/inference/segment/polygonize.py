@@ -95,6 +95,8 @@ def simplify_part(
             break
     dp = [c.reshape(-1, 2).astype(np.float64) for c in best]
     fitted = [fit_edges(c.reshape(-1, 2), d) for c, d in zip(cs, dp, strict=True)]
+    if all(np.array_equal(f, d) for f, d in zip(fitted, dp, strict=True)):
+        return dp[0], _kept(dp)[1:]
     if self_intersects(fitted[0]):
         fitted[0] = dp[0]
     for k in range(1, len(fitted)):
