@@ -73,7 +73,7 @@ LOWRES_FACTOR = (1.5, 5.0)  # the scene is shrunk by a factor drawn from this ra
 # network's worst held-out scenes were rendered objects whose parts it took for background or whose
 # similar-looking background it took in). Debian packages, none read by any evaluation set: wesnoth-1.16-data
 # (painted units and portraits, GPL-2+), widelands-data (rendered buildings, trees, animals, GPL-2+),
-# flare-game (rendered creatures and items, CC-BY-SA-3.0); train split by file-name hash
+# flare-game (rendered creatures and items, CC-BY-SA-3.0); train split by folder hash (`make_generator`)
 SPRITE_ROOTS = (
     "/usr/share/games/wesnoth/1.16/data/core/images/units",
     "/usr/share/games/wesnoth/1.16/data/core/images/portraits",

@@ -237,6 +237,7 @@ def train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    sprites = sprite_roots(args.sprites)
     net = MaskNet()
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     step, best = 0, -1.0
@@ -252,7 +253,6 @@ def train(args: argparse.Namespace) -> int:
         step, best = int(ck["step"]), float(ck.get("best", -1.0))
         print(f"resumed from {last} at step {step} (best val {best:.4f})", flush=True)
     else:
-        sprites = sprite_roots(args.sprites)
         cgen = make_generator("train", args.seed * 100003 + 7, args.objects, args.backgrounds, sprites)
         how = warm_start(net, args.init_onnx, args.fallback_onnx, cgen, args.batch, args.seed + 7)
         print(how, flush=True)
@@ -266,8 +266,8 @@ def train(args: argparse.Namespace) -> int:
         return {**kw, **({"ema": avg.state_dict(), "ema_decay": avg.decay} if avg is not None else {})}
 
     seed = args.seed * 100003 + step  # a resumed run sees new samples
-    gen = make_generator("train", seed, args.objects, args.backgrounds, sprite_roots(args.sprites))
-    vgen = make_generator("val", 12345, args.objects, args.backgrounds, sprite_roots(args.sprites))
+    gen = make_generator("train", seed, args.objects, args.backgrounds, sprites)
+    vgen = make_generator("val", 12345, args.objects, args.backgrounds, sprites)
     vcrops, vgts, vcolour = batch(vgen, args.val_count)
     rng = np.random.default_rng(seed)
     t_start = time.time()

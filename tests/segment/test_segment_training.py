@@ -190,26 +190,23 @@ def test_sprites_are_one_piece_cut_outs_a_few_frames_a_folder(tmp_path):
     assert list_sprites([tmp_path], per_folder=5) == found  # the same frames every time
 
 
-def test_generator_uses_sprites_in_their_own_colours(photos, tmp_path):
+def test_generator_uses_sprites_in_their_own_colours(photos, tmp_path, monkeypatch):
     import paintgan.training.segment_data as sd
 
     one = np.zeros((80, 60), np.uint8)
     cv2.ellipse(one, (30, 40), (26, 36), 0, 0, 360, 255, -1)
     sprite = _rgba(tmp_path / "s.png", one, colour=(255, 0, 255))  # magenta: not in the grey photos
     gen = CropGenerator([], photos, seed=4, sprites=[sprite])
-    old = sd.SPRITE_P, sd.SPRITE_OWN_P
-    sd.SPRITE_P, sd.SPRITE_OWN_P = 1.0, 1.0
-    try:
-        alpha, rgb, own_p = gen.silhouette(128)
-        assert rgb is not None and own_p == 1.0 and alpha.shape == (73, 53)
-        magenta = 0
-        for _ in range(6):
-            crop, mask = gen.sample()
-            c = crop.astype(int)
-            magenta += int(((c[..., 0] - c[..., 1] > 60) & (c[..., 2] - c[..., 1] > 60) & mask).sum() > 50)
-        assert magenta >= 3
-    finally:
-        sd.SPRITE_P, sd.SPRITE_OWN_P = old
+    monkeypatch.setattr(sd, "SPRITE_P", 1.0)
+    monkeypatch.setattr(sd, "SPRITE_OWN_P", 1.0)
+    alpha, rgb, own_p = gen.silhouette(128)
+    assert rgb is not None and own_p == 1.0 and alpha.shape == (73, 53)
+    magenta = 0
+    for _ in range(6):
+        crop, mask = gen.sample()
+        c = crop.astype(int)
+        magenta += int(((c[..., 0] - c[..., 1] > 60) & (c[..., 2] - c[..., 1] > 60) & mask).sum() > 50)
+    assert magenta >= 3
 
 
 def test_linear_light_blend_brightens_a_half_covered_edge():
